@@ -1,0 +1,97 @@
+"""Provider metadata read by Airflow's providers manager (entry point ``apache_airflow_provider``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+AUTH_TYPES = ["private_integration", "oauth", "agency"]
+DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+
+
+def _connection_fields() -> dict[str, Any]:
+    nullable = {"type": ["string", "null"]}
+    secret = {"type": ["string", "null"], "format": "password"}
+    return {
+        "auth_type": {
+            "label": "Auth type",
+            "description": "private_integration: a Private Integration token in Password. "
+            "oauth: a Marketplace app (client id/secret and refresh token). "
+            "agency: an agency OAuth app whose Company token is exchanged for location tokens.",
+            "schema": {"type": "string", "enum": AUTH_TYPES, "default": "private_integration"},
+        },
+        "location_id": {"label": "Location ID", "description": "Sub-account used when a task names none.",
+                        "schema": nullable},
+        "company_id": {"label": "Company ID", "description": "Agency id, for agency tokens and user search.",
+                       "schema": nullable},
+        "client_id": {"label": "OAuth client ID", "schema": nullable},
+        "client_secret": {"label": "OAuth client secret", "schema": secret},
+        "refresh_token": {
+            "label": "Initial refresh token",
+            "description": "Seed only: HighLevel rotates refresh tokens on every refresh; the current one is "
+            "kept in an Airflow Variable (encrypted at rest) shared by all workers.",
+            "schema": secret,
+        },
+        "scopes": {
+            "label": "Granted scopes",
+            "description": "Space-separated scopes the token holds (e.g. 'contacts.readonly contacts.write'). "
+            "Operations needing a missing scope fail before any request. Empty: not checked locally.",
+            "schema": nullable,
+        },
+        "api_version": {
+            "label": "API version",
+            "description": "Overrides the per-operation Version header (e.g. 'v3'). Empty: the catalog's value.",
+            "schema": nullable,
+        },
+        "timeout": {"label": "Timeout (s)", "schema": {"type": ["number", "null"], "minimum": 1}},
+    }
+
+
+def get_provider_info() -> dict[str, Any]:
+    from airflow_provider_ghl import __version__
+    from airflow_provider_ghl.catalog import operations
+
+    action_areas = sorted({op.area for op in operations().values() if op.kind == "A"})
+    trigger_areas = sorted({op.area for op in operations().values() if op.kind == "T"})
+    integration = "HighLevel"
+    return {
+        "package-name": "airflow-provider-ghl",
+        "name": "HighLevel (GoHighLevel)",
+        "description": "Hooks, operators, sensors and triggers for the HighLevel (GoHighLevel, LeadConnector) "
+        "CRM API, with an offline sandbox server.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": integration,
+                "external-doc-url": "https://marketplace.gohighlevel.com/docs/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": integration, "python-modules": ["airflow_provider_ghl.hooks.ghl"]}],
+        "operators": [
+            {
+                "integration-name": integration,
+                "python-modules": [f"airflow_provider_ghl.operators.{area}" for area in action_areas],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": integration,
+                "python-modules": [f"airflow_provider_ghl.sensors.{area}" for area in trigger_areas],
+            }
+        ],
+        "triggers": [{"integration-name": integration, "python-modules": ["airflow_provider_ghl.triggers.ghl"]}],
+        "connection-types": [
+            {
+                "connection-type": "ghl",
+                "hook-class-name": "airflow_provider_ghl.hooks.ghl.GHLHook",
+                "hook-name": "HighLevel (GoHighLevel)",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login"],
+                    "relabeling": {"host": "API base URL", "password": "Token (Private Integration or access token)"},
+                    "placeholders": {"host": DEFAULT_BASE_URL, "password": "pit-..."},
+                },
+                "conn-fields": _connection_fields(),
+            }
+        ],
+        "extra-links": ["airflow_provider_ghl.links.GHLRecordLink"],
+    }

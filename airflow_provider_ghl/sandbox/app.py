@@ -1,0 +1,248 @@
+"""The sandbox's ASGI application: HighLevel's routes from the catalog, plus OAuth and a control surface.
+
+Every catalog route passes the same gate, in HighLevel's order: bearer token, ``Version`` header,
+scope, location access, rate limits; then reproducible fault injection, the request's required
+parameters, and the area handler (``sandbox/areas/<area>.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from airflow_provider_ghl.catalog import Operation, operations
+from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, forbidden, unauthorized, unprocessable
+from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
+from airflow_provider_ghl.sandbox.state import SandboxState
+
+SUPPORTED_VERSIONS = frozenset({"2021-07-28", "2021-04-15", "2023-02-21", "v3"})
+AREA_MODULES = (
+    "locations", "users", "businesses", "workflows", "campaigns", "snapshots", "companies",
+    "contacts", "calendars", "opportunities", "conversations", "associations", "blogs",
+)
+DISCONNECT_MARKER = "ghl-sandbox: connection cut on purpose (fault injection)"
+
+# Required body fields the official spec marks but HighLevel does not enforce (see operations.csv notes).
+RELAXED_BODY_FIELDS: dict[str, set[str]] = {
+    "upsert_opportunity": {"followers", "isRemoveAllFollowers", "followersActionType"},
+    "create_contact_task": {"completed"},
+}
+
+
+def load_areas() -> None:
+    for area in AREA_MODULES:
+        importlib.import_module(f"airflow_provider_ghl.sandbox.areas.{area}")
+
+
+class _DropDisconnectNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += str(record.exc_info[1])
+        return DISCONNECT_MARKER not in text and "without completing response" not in text
+
+
+class _Disconnect(Response):
+    """Starts a response, sends part of it, then cuts the connection."""
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+        raise ConnectionAbortedError(DISCONNECT_MARKER)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status, headers=headers, media_type="application/json",
+    )
+
+
+def _error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    trace = str(uuid.uuid4())
+    merged = {"traceId": trace, **(headers or {})}
+    return _json(error.status, error.body(trace), merged)
+
+
+class Gateway:
+    """Runs one catalog operation through HighLevel's checks and its handler."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    def endpoint(self, ops: dict[str, Operation]):
+        async def endpoint(request: Request) -> Response:
+            return await self.handle(request, ops)
+
+        return endpoint
+
+    async def handle(self, request: Request, ops: dict[str, Operation]) -> Response:
+        op = ops.get(request.method)
+        if op is None:
+            return _error(ApiError(404, f"Cannot {request.method} {request.url.path}", "Not Found"))
+        state = self.state
+        state.stats[f"op:{op.key}"] += 1
+        state.stats["requests"] += 1
+        headers: dict[str, str] = {}
+        try:
+            token = self._authenticate(request)
+            self._check_version(request, op)
+            missing = [scope for scope in op.scopes if scope not in token.scopes]
+            if missing:
+                raise unauthorized(
+                    f"The token is not authorized for this scope. Missing scope: {', '.join(missing)}"
+                )
+            body = await self._body(request, op)
+            query = dict(request.query_params)
+            location_id = self._location(op, request, query, body, token)
+            resource = location_id or token.company_id
+            headers, verdict = state.rate_headers_and_verdict(token, resource)
+            if verdict is not None:
+                state.stats["status:429"] += 1
+                message = (
+                    "Daily rate limit exceeded. The limit resets every 24 hours."
+                    if verdict == "daily" else "Too many requests. Please try again after some time."
+                )
+                return _error(ApiError(429, message, "Too Many Requests"), headers)
+            fault = state.draw_fault(op.key)
+            if fault and fault.isdigit():
+                state.stats[f"fault:{fault}"] += 1
+                return _error(ApiError(int(fault), "Injected fault (sandbox)"), headers)
+            self._validate(op, query, body)
+            call = Call(
+                op=op, state=state, token=token, path=dict(request.path_params), query=query,
+                query_lists={k: request.query_params.getlist(k) for k in request.query_params},
+                body=body, location_id=location_id,
+            )
+            handler = HANDLERS.get(op.key)
+            if handler is None:
+                raise ApiError(501, f"{op.key} is not implemented by the sandbox", "Not Implemented")
+            result = handler(call)
+        except ApiError as error:
+            state.stats[f"status:{error.status}"] += 1
+            return _error(error, headers)
+        if fault == "timeout":
+            state.stats["fault:timeout"] += 1
+            await asyncio.sleep(state.config.faults.delay_s)
+        elif fault == "disconnect":
+            state.stats["fault:disconnect"] += 1
+            return _Disconnect()
+        if isinstance(result, Response):
+            result.headers.update(headers)
+            return result
+        status, payload = (result.status, result.body) if isinstance(result, Reply) else (op.success_status, result)
+        state.stats[f"status:{status}"] += 1
+        return _json(status, payload, headers)
+
+    def _authenticate(self, request: Request):
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value:
+            raise unauthorized("Invalid JWT")
+        token = self.state.tokens.get(value.strip())
+        if token is None:
+            raise unauthorized()
+        if token.expired(self.state.epoch()):
+            raise unauthorized("Invalid JWT: token expired")
+        return token
+
+    @staticmethod
+    def _check_version(request: Request, op: Operation) -> None:
+        version = request.headers.get("version")
+        if not version:
+            raise bad_request("Version header was not found")
+        if version not in SUPPORTED_VERSIONS:
+            raise bad_request(f"Version {version!r} is not supported; use {op.version}")
+
+    @staticmethod
+    async def _body(request: Request, op: Operation) -> Any:
+        raw = await request.body()
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise bad_request("Body is not valid JSON") from None
+
+    def _location(self, op: Operation, request: Request, query: dict, body: Any, token) -> str | None:
+        placement = op.location
+        location_id = None
+        if placement is not None:
+            if placement.where == "path":
+                location_id = request.path_params.get(placement.name)
+            elif placement.where == "query":
+                location_id = query.get(placement.name)
+            elif isinstance(body, dict):
+                location_id = body.get(placement.name)
+        if location_id and token.user_type == "Location" and location_id != token.location_id:
+            raise forbidden("The token does not have access to this location.")
+        if token.user_type == "Company" and "agency" not in op.token_types and token.kind == "access":
+            raise unauthorized(
+                "This route needs a Sub-Account (Location) token; exchange the agency token "
+                "with POST /oauth/locationToken."
+            )
+        if token.user_type == "Location" and op.token_types == ("agency",) and token.kind == "access":
+            raise unauthorized("This route needs an Agency (Company) token.")
+        return location_id or token.location_id
+
+    @staticmethod
+    def _validate(op: Operation, query: dict, body: Any) -> None:
+        problems = [
+            f"{param.name} should not be empty"
+            for param in op.query_params
+            if param.required and not query.get(param.name)
+            and not (op.location and op.location.name == param.name)
+            and not (op.pagination.get("offset_param") == param.name or op.pagination.get("limit_param") == param.name)
+        ]
+        if op.body is not None and op.body.type == "object":
+            if body is not None and not isinstance(body, dict):
+                problems.append("body must be an object")
+            else:
+                relaxed = RELAXED_BODY_FIELDS.get(op.key, set())
+                data = body or {}
+                problems += [
+                    f"{name} should not be empty"
+                    for name in op.body.required
+                    if name not in relaxed and data.get(name) in (None, "")
+                ]
+        if problems:
+            raise unprocessable(*problems)
+
+
+def _route_order(path: str) -> tuple:
+    # Static segments before placeholders, so /calendars/events wins over /calendars/{calendarId}.
+    return tuple(segment.startswith("{") for segment in path.strip("/").split("/")), path
+
+
+def create_app(state: SandboxState) -> Starlette:
+    """The sandbox as an ASGI app over ``state``."""
+    from airflow_provider_ghl.sandbox import control, oauth
+
+    load_areas()
+    gateway = Gateway(state)
+    by_path: dict[str, dict[str, Operation]] = {}
+    for op in operations().values():
+        by_path.setdefault(op.path, {})[op.method] = op
+    routes = [*oauth.routes(state), *control.routes(state)]
+    for path in sorted(by_path, key=_route_order):
+        routes.append(Route(path, gateway.endpoint(by_path[path]), methods=sorted(by_path[path])))
+
+    async def not_found_route(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        phrase = "Not Found" if status == 404 else "Method Not Allowed"
+        return _error(ApiError(status, f"Cannot {request.method} {request.url.path}", phrase))
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found_route, 405: not_found_route})
+    app.state.sandbox = state
+    logging.getLogger("uvicorn.error").addFilter(_DropDisconnectNoise())
+    return app

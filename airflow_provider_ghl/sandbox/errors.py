@@ -1,0 +1,42 @@
+"""HighLevel's error answers: ``{statusCode, message, error}`` (``message`` a string, or a list for 422)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class ApiError(Exception):
+    """Raised by handlers; the dispatcher answers it in HighLevel's error shape."""
+
+    def __init__(self, status: int, message: str | list[str], error: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error = error if error is not None else HTTPStatus(status).phrase
+
+    def body(self, trace_id: str) -> dict:
+        body: dict = {"statusCode": self.status, "message": self.message}
+        if self.status != 400 or self.error != "Bad Request":
+            body["error"] = self.error
+        body["traceId"] = trace_id
+        return body
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found", "Not Found")
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message, "Bad Request")
+
+
+def unprocessable(*messages: str) -> ApiError:
+    return ApiError(422, list(messages), "Unprocessable Entity")
+
+
+def unauthorized(message: str = "Invalid token: access token is invalid") -> ApiError:
+    return ApiError(401, message, "Unauthorized")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, message, "Forbidden")

@@ -1,0 +1,19 @@
+"""Deterministic seed data: every area module's ``seed(state)``, in dependency order."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.sandbox.state import SandboxState
+
+
+def seed_world(state: SandboxState) -> None:
+    from airflow_provider_ghl.sandbox.app import AREA_MODULES
+
+    for area in AREA_MODULES:
+        module = importlib.import_module(f"airflow_provider_ghl.sandbox.areas.{area}")
+        seeder = getattr(module, "seed", None)
+        if seeder is not None:
+            seeder(state)

@@ -1,0 +1,67 @@
+"""Validate sandbox responses against HighLevel's official OpenAPI response schemas.
+
+The reference lives next to the repository (``../shared/ghl-api``) or where ``GHL_API_REFERENCE`` says.
+OpenAPI 3.0 is not JSON Schema: ``nullable`` becomes a ``null`` type and ``$ref`` s are inlined.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from airflow_provider_ghl.catalog import Operation
+
+REFERENCE = Path(os.environ.get("GHL_API_REFERENCE", Path(__file__).resolve().parents[2] / "shared" / "ghl-api"))
+
+
+@cache
+def spec(area: str) -> dict:
+    return json.loads((REFERENCE / "openapi" / f"{area}.json").read_text())
+
+
+@cache
+def common() -> dict:
+    return json.loads((REFERENCE / "common" / "common-schemas.json").read_text())
+
+
+def to_json_schema(node: Any, document: dict, seen: tuple[str, ...] = ()) -> Any:
+    if isinstance(node, list):
+        return [to_json_schema(item, document, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref = node["$ref"]
+        target_doc = document if ref.startswith("#") else common()
+        name = ref.rsplit("/", 1)[-1]
+        if ref in seen:  # recursive schema: accept anything below the cycle
+            return {}
+        return to_json_schema(target_doc["components"]["schemas"][name], target_doc, (*seen, ref))
+    out = {k: to_json_schema(v, document, seen) for k, v in node.items() if k not in ("nullable", "example", "examples")}
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
+    if node.get("nullable") and "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
+def response_schema(op: Operation, status: int | None = None) -> dict | None:
+    """The JSON Schema of ``op``'s success response (``None`` where the spec gives none)."""
+    document = spec(op.area)
+    responses = document["paths"][op.path][op.method.lower()]["responses"]
+    entry = responses.get(str(status or op.success_status)) or next(
+        v for k, v in responses.items() if k.startswith("2")
+    )
+    schema = entry.get("content", {}).get("application/json", {}).get("schema")
+    return None if schema is None else to_json_schema(schema, document)
+
+
+def validate_response(op: Operation, body: Any, status: int | None = None) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``body`` does not match the official schema."""
+    schema = response_schema(op, status)
+    if schema is not None:
+        jsonschema.validate(body, schema, cls=jsonschema.Draft7Validator)
