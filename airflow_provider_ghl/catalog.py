@@ -62,6 +62,8 @@ class Operation:
     method: str
     path: str
     version: str
+    idempotent: bool
+    """Safe to send again after an ambiguous failure (every GET/PUT/DELETE; searches, upserts...)."""
     scopes: tuple[str, ...]
     token_types: tuple[str, ...]
     pagination: dict[str, Any]
@@ -124,6 +126,7 @@ def _operation(data: dict) -> Operation:
         method=data["method"],
         path=data["path"],
         version=data["version"],
+        idempotent=data["idempotent"],
         scopes=tuple(data["scopes"]),
         token_types=tuple(data["token_types"]),
         pagination=data["pagination"],

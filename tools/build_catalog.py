@@ -85,6 +85,16 @@ RECORDS_KEY_OVERRIDES = {
 }
 
 
+# POSTs that can be sent twice with the same effect (searches, upserts, set-like additions). Every
+# other POST creates something: after an ambiguous failure it must be reconciled, not resent.
+IDEMPOTENT_POST_PREFIXES = ("search_", "upsert_", "filter_", "validate_", "add_tags", "bulk_", "send_agent_typing")
+IDEMPOTENT_POSTS = {"add_contact_followers", "add_opportunity_followers"}
+
+
+def idempotent(key: str, method: str) -> bool:
+    return method != "POST" or key.startswith(IDEMPOTENT_POST_PREFIXES) or key in IDEMPOTENT_POSTS
+
+
 def snake(name: str) -> str:
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
     return name.replace("-", "_").lower()
@@ -217,6 +227,7 @@ def build(reference: Path) -> dict:
                 "method": row["method"],
                 "path": row["path"],
                 "version": version,
+                "idempotent": idempotent(row["key"], row["method"]),
                 "scopes": scopes,
                 "token_types": token_types,
                 "pagination": paging,
