@@ -197,9 +197,7 @@ def build(reference: Path) -> dict:
             location = {"in": "query", "name": "locationId"}
         elif "location_id" in declared:
             location = {"in": "query", "name": "location_id"}
-        elif body and "locationId" in body["properties"]:
-            location = {"in": "body", "name": "locationId"}
-        elif row["key"] == "search_contacts":  # spec gap: SearchBodyV2DTO is empty; HighLevel documents locationId
+        elif (body and "locationId" in body["properties"]) or row["key"] == "search_contacts":
             location = {"in": "body", "name": "locationId"}
         else:
             location = None
