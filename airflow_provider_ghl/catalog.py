@@ -76,6 +76,10 @@ class Operation:
     success_status: int
     records_key: str | None
     """Where a collection's records sit in the response (``""``: the response is the list)."""
+    record_key: str | None
+    """Where a single-record response keeps its record (``{"contact": {...}}`` -> ``contact``)."""
+    record_fields: tuple[str, ...]
+    """The field names of the records, per the official response schema."""
     operation_id: str | None
     deprecated: bool
     notes: str
@@ -138,6 +142,8 @@ def _operation(data: dict) -> Operation:
         company=_placement(data["company"]),
         success_status=data["success_status"],
         records_key=data["records_key"],
+        record_key=data["record_key"],
+        record_fields=tuple(data["record_fields"]),
         operation_id=data["operation_id"],
         deprecated=data["deprecated"],
         notes=data["notes"],

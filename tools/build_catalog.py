@@ -135,6 +135,20 @@ def pagination(text: str) -> dict:
     raise SystemExit(f"no pagination rule matches {text!r}")
 
 
+def record_shape(spec: dict, common: dict, response_schema: dict | None, records_key: str | None) -> tuple:
+    """Where a single-record response keeps its record, and the field names of the records (from the spec)."""
+    resolved = resolve(spec, response_schema, common) or {}
+    properties = resolved.get("properties", {})
+    if records_key is not None:
+        holder = resolved if records_key == "" else resolve(spec, properties.get(records_key), common) or {}
+        items = holder.get("items")
+        return None, sorted((resolve(spec, items, common) or {}).get("properties", {}))
+    objects = [k for k, v in properties.items() if json_type(spec, v, common) == "object"]
+    if len(objects) == 1:
+        return objects[0], sorted((resolve(spec, properties[objects[0]], common) or {}).get("properties", {}))
+    return None, sorted(properties)
+
+
 def build(reference: Path) -> dict:
     common = json.loads((reference / "common" / "common-schemas.json").read_text())
     specs: dict[str, dict] = {}
@@ -191,6 +205,8 @@ def build(reference: Path) -> dict:
                 arrays = [k for k, v in resolved.get("properties", {}).items() if json_type(spec, v, common) == "array"]
                 records_key = arrays[0] if len(arrays) == 1 else None
 
+        record_key, record_fields = record_shape(spec, common, response_schema, records_key)
+
         if any(p["name"] == "locationId" for p in path_params):
             location = {"in": "path", "name": "locationId"}
         elif "locationId" in declared and declared["locationId"].get("in") == "query":
@@ -237,6 +253,8 @@ def build(reference: Path) -> dict:
                 "company": company,
                 "success_status": int(success),
                 "records_key": records_key,
+                "record_key": record_key,
+                "record_fields": record_fields,
                 "operation_id": operation.get("operationId"),
                 "deprecated": bool(operation.get("deprecated")),
                 "notes": row["notes"],
