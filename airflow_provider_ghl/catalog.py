@@ -17,6 +17,12 @@ Kind = Literal["A", "T"]
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
 
+# Body fields the official spec marks required but HighLevel does not enforce (see operations.csv notes).
+NOT_ENFORCED_BODY_FIELDS: dict[str, frozenset[str]] = {
+    "upsert_opportunity": frozenset({"followers", "isRemoveAllFollowers", "followersActionType"}),
+    "create_contact_task": frozenset({"completed"}),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class PathParam:
@@ -93,6 +99,14 @@ class Operation:
     @property
     def paging_style(self) -> str:
         return self.pagination["style"]
+
+    @property
+    def required_body_fields(self) -> tuple[str, ...]:
+        """The body fields HighLevel insists on (the spec's list, less the ones it does not enforce)."""
+        if self.body is None:
+            return ()
+        relaxed = NOT_ENFORCED_BODY_FIELDS.get(self.key, frozenset())
+        return tuple(name for name in self.body.required if name not in relaxed)
 
     @property
     def is_write(self) -> bool:

@@ -31,11 +31,6 @@ AREA_MODULES = (
 )
 DISCONNECT_MARKER = "ghl-sandbox: connection cut on purpose (fault injection)"
 
-# Required body fields the official spec marks but HighLevel does not enforce (see operations.csv notes).
-RELAXED_BODY_FIELDS: dict[str, set[str]] = {
-    "upsert_opportunity": {"followers", "isRemoveAllFollowers", "followersActionType"},
-    "create_contact_task": {"completed"},
-}
 
 
 def load_areas() -> None:
@@ -208,13 +203,8 @@ class Gateway:
             if body is not None and not isinstance(body, dict):
                 problems.append("body must be an object")
             else:
-                relaxed = RELAXED_BODY_FIELDS.get(op.key, set())
                 data = body or {}
-                problems += [
-                    f"{name} should not be empty"
-                    for name in op.body.required
-                    if name not in relaxed and data.get(name) in (None, "")
-                ]
+                problems += [f"{name} should not be empty" for name in op.required_body_fields if data.get(name) in (None, "")]
         if problems:
             raise unprocessable(*problems)
 
