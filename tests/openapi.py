@@ -46,6 +46,9 @@ def to_json_schema(node: Any, document: dict, seen: tuple[str, ...] = ()) -> Any
         out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
     if node.get("nullable") and "enum" in out:
         out["enum"] = [*out["enum"], None]
+    if out.get("type") == "array" and out.get("items") == {"type": "array"}:
+        # NestJS's ``@ApiProperty({type: Array})`` artifact: "a list of anything", not a list of lists.
+        out["items"] = {}
     return out
 
 

@@ -117,7 +117,7 @@ class Gateway:
             call = Call(
                 op=op, state=state, token=token, path=dict(request.path_params), query=query,
                 query_lists={k: request.query_params.getlist(k) for k in request.query_params},
-                body=body, location_id=location_id,
+                body=body, location_id=location_id, base_url=str(request.base_url).rstrip("/"),
             )
             handler = HANDLERS.get(op.key)
             if handler is None:

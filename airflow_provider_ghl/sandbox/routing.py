@@ -49,6 +49,8 @@ class Call:
     body: Any
     location_id: str | None
     """The location the request addresses (path, query or body, as the catalog says; else the token's)."""
+    base_url: str = ""
+    """Where the client reached the sandbox (``http://127.0.0.1:PORT``), for absolute ``nextPageUrl`` s."""
 
     @property
     def data(self) -> dict:
