@@ -1,0 +1,1 @@
+"""Operators: one for every HighLevel action of the catalog, by API area (``operators.contacts``, ...)."""
