@@ -1,0 +1,125 @@
+"""Typed errors raised by the HighLevel hook; operators and sensors catch these by class.
+
+Every error carries what HighLevel said (``status``, ``message`` as a string or the list a 422
+sends, ``trace_id`` to quote to HighLevel support) and the operation key, and its text says what
+to do. No error text ever contains a token or a client secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException
+
+from airflow_provider_ghl.catalog import UnknownOperationError
+
+
+class GHLError(AirflowException):
+    """Base class of every HighLevel error."""
+
+    hint = ""
+
+    def __init__(
+        self, message: str | list[str], *, status: int | None = None, trace_id: str | None = None,
+        operation: str | None = None, hint: str | None = None, body: Any = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.trace_id = trace_id
+        self.operation = operation
+        self.body = body
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        said = "; ".join(self.message) if isinstance(self.message, list) else str(self.message)
+        where = f"HighLevel {self.operation}" if self.operation else "HighLevel"
+        status = f" (HTTP {self.status})" if self.status else ""
+        trace = f" [traceId {self.trace_id}]" if self.trace_id else ""
+        hint = f" {self.hint}" if self.hint else ""
+        stop = "" if said.endswith((".", "!", "?")) else "."
+        return f"{where}{status}: {said}{stop}{hint}{trace}"
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+class GHLInputError(GHLError, ValueError):
+    """Bad arguments or connection settings, found before any request was sent."""
+
+
+class GHLUnknownOperationError(GHLInputError, UnknownOperationError):
+    """An operation key the catalog does not know (the message names the closest keys)."""
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+class GHLTokenStoreError(GHLError):
+    """The rotated OAuth refresh token cannot be persisted where this code runs."""
+
+
+class GHLAuthError(GHLError):
+    """401/403, or an OAuth refresh that failed (invalid client, refresh token revoked or consumed)."""
+
+    hint = "Check the connection's token, or re-authorize the app to get a new refresh token."
+
+
+class GHLScopeError(GHLAuthError):
+    """The token lacks a scope the operation needs (checked locally when the connection lists scopes)."""
+
+    def __init__(self, message: str | list[str], *, missing: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.missing = missing
+        kwargs.setdefault(
+            "hint", "Grant the scope to the Private Integration / app (and add it to the connection's 'scopes')."
+        )
+        super().__init__(message, **kwargs)
+
+
+class GHLNotFoundError(GHLError):
+    """404: the record (or the route) does not exist for this location."""
+
+    hint = "Check the id and that it belongs to the connection's location."
+
+
+class GHLValidationError(GHLError):
+    """400/422: HighLevel rejected the request's parameters or body."""
+
+    hint = "Fix the listed fields (see the operation's body/query in airflow_provider_ghl.catalog)."
+
+
+class GHLRateLimitError(GHLError):
+    """429 that persisted through the hook's waits (the burst budget is shared with other clients)."""
+
+    hint = "Other clients share this location's budget; run fewer GHL tasks at once (an Airflow pool)."
+
+    def __init__(self, message: str | list[str], *, retry_after_s: float | None = None, **kwargs: Any) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message, **kwargs)
+
+
+class GHLDailyLimitError(GHLRateLimitError):
+    """The location's daily request budget is spent: wait (or defer) until it resets."""
+
+    hint = "The daily budget (X-RateLimit-Limit-Daily) resets within 24 hours; sensors and operators defer on this."
+
+
+class GHLServerError(GHLError):
+    """5xx that persisted through the retries."""
+
+    hint = "HighLevel is failing; retry later and quote the traceId to HighLevel support if it persists."
+
+
+class GHLNetworkError(GHLError):
+    """The request could not be completed over the network (after retries)."""
+
+    hint = "Check the base URL and network access to it."
+
+
+class GHLAmbiguousWriteError(GHLError):
+    """A non-idempotent write failed in a way that leaves unknown whether HighLevel applied it.
+
+    The hook never re-sends such a request blindly (it could create a duplicate): check whether the
+    record exists before running the task again.
+    """

@@ -1,0 +1,1 @@
+"""HighLevel hooks: :class:`~airflow_provider_ghl.hooks.ghl.GHLHook` (sync) and ``GHLAsyncHook`` (triggers)."""

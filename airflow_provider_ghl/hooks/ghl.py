@@ -1,0 +1,326 @@
+"""``GHLHook`` (sync, ``httpx.Client``) and ``GHLAsyncHook`` (``httpx.AsyncClient``, for triggers).
+
+Both run the same protocol code (:mod:`airflow_provider_ghl.hooks.protocol`: request building,
+pacing, token refresh, retries, pagination); they differ only in how they perform its I/O steps.
+
+Usage::
+
+    hook = GHLHook("ghl_default")
+    contact = hook.call("get_contact", contact_id="abc")["contact"]
+    for contact in hook.paginate("search_contacts", body={"filters": [...]}):
+        ...
+    hook.prepare("create_contact", body={...})  # validates (scopes, arguments) without sending
+
+Errors are typed (:mod:`airflow_provider_ghl.exceptions`). The connection (conn type ``ghl``)
+holds the base URL (host), the token (password) and the extras declared in ``get_provider_info``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from typing import Any
+
+import httpx
+from airflow.sdk import BaseHook
+
+from airflow_provider_ghl.exceptions import GHLError
+from airflow_provider_ghl.hooks.actions import Emit, LoadToken, Lock, Outcome, SaveToken, Send, Sleep
+from airflow_provider_ghl.hooks.auth import (
+    FileTokenStore,
+    InMemoryTokenStore,
+    Settings,
+    TokenManager,
+    TokenStore,
+    VariableTokenStore,
+)
+from airflow_provider_ghl.hooks.protocol import Prepared, Protocol
+
+__all__ = [
+    "FileTokenStore", "GHLAsyncHook", "GHLHook", "InMemoryTokenStore", "Prepared", "TokenStore", "VariableTokenStore",
+]
+
+DEFAULT_TIMEOUT_S = 30.0
+POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+# Process-wide named locks: hooks of one connection refresh its token one at a time.
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _named_lock(name: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(name, threading.Lock())
+
+
+class GHLHook(BaseHook):
+    """Calls HighLevel operations from the catalog; see the module docstring and ``docs/hook.md``.
+
+    :param ghl_conn_id: the ``ghl`` connection.
+    :param token_store: where rotated OAuth tokens live (default: an Airflow Variable per connection).
+    :param timeout: seconds per request (default: the connection's ``timeout``, else 30).
+    :param max_retries: retries of network errors and 5xx (idempotent operations only).
+    :param transport: an httpx transport (tests).
+    :param progress_every_s: how often long paginations log progress.
+    """
+
+    conn_name_attr = "ghl_conn_id"
+    default_conn_name = "ghl_default"
+    conn_type = "ghl"
+    hook_name = "HighLevel (GoHighLevel)"
+
+    def __init__(self, ghl_conn_id: str = default_conn_name, *, token_store: TokenStore | None = None,
+                 timeout: float | None = None, max_retries: int = 5, transport: Any = None,
+                 backoff_base: float = 0.5, backoff_cap: float = 30.0, max_rate_limit_waits: int = 30,
+                 progress_every_s: float = 30.0) -> None:
+        super().__init__()
+        self.ghl_conn_id = ghl_conn_id
+        self.token_store = token_store or VariableTokenStore(ghl_conn_id)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.transport = transport
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.progress_every_s = progress_every_s
+        self._protocol: Protocol | None = None
+        self._client: Any = None
+
+    # -- configuration ------------------------------------------------------------------------
+    def _setup(self, connection: Any) -> Protocol:
+        settings = Settings.from_connection(connection)
+        seconds = self.timeout or settings.timeout or DEFAULT_TIMEOUT_S
+        timeout = httpx.Timeout(seconds, connect=min(seconds, 10.0))
+        tokens = TokenManager(settings, self.token_store, max_retries=self.max_retries, timeout=timeout)
+        self._protocol = Protocol(
+            settings, tokens, timeout=timeout, max_retries=self.max_retries, backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap, max_rate_limit_waits=self.max_rate_limit_waits,
+            progress_every_s=self.progress_every_s, log=self.log,
+        )
+        return self._protocol
+
+    @property
+    def protocol(self) -> Protocol:
+        return self._protocol or self._setup(self.get_connection(self.ghl_conn_id))
+
+    @property
+    def settings(self) -> Settings:
+        return self.protocol.settings
+
+    @property
+    def location_id(self) -> str | None:
+        """The connection's default location."""
+        return self.settings.location_id
+
+    @property
+    def company_id(self) -> str | None:
+        return self.settings.company_id
+
+    @property
+    def requests_sent(self) -> int:
+        return self.protocol.requests
+
+    def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                location_id: str | None = None, **path_arguments: Any) -> Prepared:
+        """Validate a call and build its request without sending it (raises ``GHLInputError``/``GHLScopeError``)."""
+        return self.protocol.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments)
+
+    # -- sync I/O -------------------------------------------------------------------------------
+    def get_conn(self) -> httpx.Client:
+        """The hook's pooled client (one per hook)."""
+        if self._client is None:
+            self._client = httpx.Client(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False)
+        return self._client
+
+    def call(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+             location_id: str | None = None, **path_arguments: Any) -> Any:
+        """Run one operation; returns its JSON (text or bytes for non-JSON answers)."""
+        prepared = self.prepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        return self._run(self.protocol.exchange(prepared))
+
+    def paginate(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                 location_id: str | None = None, page_size: int | None = None, max_records: int | None = None,
+                 **path_arguments: Any) -> Iterator[dict]:
+        """Every record of a collection operation, each once, across all pages."""
+        prepared = self.prepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        flow = self.protocol.paginate(prepared, page_size=page_size, max_records=max_records)
+        return self._iterate(flow)
+
+    def _run(self, flow: Generator) -> Any:
+        returned: list[Any] = []
+        for _ in self._iterate(flow, returned):
+            pass
+        return returned[0]
+
+    def _iterate(self, flow: Generator, returned: list[Any] | None = None) -> Iterator[dict]:
+        held: list[threading.Lock] = []
+        result: Any = None
+        try:
+            while True:
+                try:
+                    action = flow.send(result)
+                except StopIteration as stop:
+                    if returned is not None:
+                        returned.append(stop.value)
+                    return
+                result = None
+                if isinstance(action, Emit):
+                    yield from action.records
+                else:
+                    result = self._perform(action, held)
+        finally:
+            flow.close()
+            for lock in reversed(held):
+                lock.release()
+
+    def _perform(self, action: Any, held: list[threading.Lock]) -> Any:
+        if isinstance(action, Send):
+            try:
+                response = self.get_conn().send(action.request)
+                return Outcome(response=response, finished_at=time.monotonic())
+            except httpx.TransportError as error:
+                return Outcome(error=error, finished_at=time.monotonic())
+        if isinstance(action, Sleep):
+            time.sleep(action.seconds)
+        elif isinstance(action, LoadToken):
+            return self.token_store.load(action.slot)
+        elif isinstance(action, SaveToken):
+            self.token_store.save(action.slot, action.state)
+        elif isinstance(action, Lock):
+            lock = _named_lock(action.name)
+            if action.acquire:
+                lock.acquire()
+                held.append(lock)
+            else:
+                held.remove(lock)
+                lock.release()
+        return None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> GHLHook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the UI's Test button ---------------------------------------------------------------------
+    def test_connection(self) -> tuple[bool, str]:
+        """Read the connection's location (or company) with its token; say what is wrong if it fails."""
+        try:
+            key, arguments = self._probe()
+            self.call(key, **arguments)
+        except GHLError as error:
+            return False, str(error)
+        except Exception as error:  # the UI shows the text; keep the type for diagnosis
+            return False, f"{type(error).__name__}: {error}"
+        finally:
+            self.close()
+        return True, f"Connected to HighLevel at {self.settings.base_url} ({key} answered)"
+
+    def _probe(self) -> tuple[str, dict[str, Any]]:
+        settings = self.settings
+        if settings.location_id:
+            return "get_location", {"location_id": settings.location_id}
+        if settings.company_id:
+            return "get_company", {"company_id": settings.company_id}
+        return "list_locations", {"query": {"limit": 1}}
+
+
+class GHLAsyncHook(GHLHook):
+    """The async twin for triggers: ``acall`` / ``apaginate`` behave exactly like ``call`` / ``paginate``."""
+
+    async def aprotocol(self) -> Protocol:
+        if self._protocol is None:
+            self._setup(await self.aget_connection(self.ghl_conn_id))
+        return self._protocol
+
+    def get_async_conn(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False)
+        return self._client
+
+    async def aprepare(self, key: str, **kwargs: Any) -> Prepared:
+        await self.aprotocol()
+        return self.prepare(key, **kwargs)
+
+    async def acall(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                    location_id: str | None = None, **path_arguments: Any) -> Any:
+        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        returned: list[Any] = []
+        async for _ in self._aiterate(self._protocol.exchange(prepared), returned):
+            pass
+        return returned[0]
+
+    async def apaginate(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                        location_id: str | None = None, page_size: int | None = None,
+                        max_records: int | None = None, **path_arguments: Any) -> AsyncIterator[dict]:
+        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        flow = self._protocol.paginate(prepared, page_size=page_size, max_records=max_records)
+        async for record in self._aiterate(flow):
+            yield record
+
+    async def _aiterate(self, flow: Generator, returned: list[Any] | None = None) -> AsyncIterator[dict]:
+        held: list[threading.Lock] = []
+        result: Any = None
+        try:
+            while True:
+                try:
+                    action = flow.send(result)
+                except StopIteration as stop:
+                    if returned is not None:
+                        returned.append(stop.value)
+                    return
+                result = None
+                if isinstance(action, Emit):
+                    for record in action.records:
+                        yield record
+                else:
+                    result = await self._aperform(action, held)
+        finally:
+            flow.close()
+            for lock in reversed(held):
+                lock.release()
+
+    async def _aperform(self, action: Any, held: list[threading.Lock]) -> Any:
+        if isinstance(action, Send):
+            try:
+                response = await self.get_async_conn().send(action.request)
+                return Outcome(response=response, finished_at=time.monotonic())
+            except httpx.TransportError as error:
+                return Outcome(error=error, finished_at=time.monotonic())
+        if isinstance(action, Sleep):
+            await asyncio.sleep(action.seconds)
+        elif isinstance(action, LoadToken | SaveToken):
+            # Variable access goes through the SDK's sync comms: keep it off the event loop.
+            from asgiref.sync import sync_to_async
+
+            if isinstance(action, LoadToken):
+                return await sync_to_async(self.token_store.load)(action.slot)
+            await sync_to_async(self.token_store.save)(action.slot, action.state)
+        elif isinstance(action, Lock):
+            lock = _named_lock(action.name)
+            if action.acquire:
+                while not lock.acquire(blocking=False):
+                    await asyncio.sleep(0.005)
+                held.append(lock)
+            else:
+                held.remove(lock)
+                lock.release()
+        return None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __aenter__(self) -> GHLAsyncHook:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,180 @@
+"""Pagination cursors for every ``pagination.style`` of the catalog (no I/O).
+
+A :class:`Pager` turns the caller's query/body into the first page request and each response into
+the next request (or ``None`` at the end). Lessons from other connectors are built in: the caller's
+filters are kept on every page (n8n#18436 lost ``location_id``), compound cursors are always sent
+whole (Pipedream#21941 sent ``startAfter`` without ``startAfterId`` and looped), records are
+de-duplicated by id across pages (offset pages shift when records are added while paging; single-
+value time cursors repeat records that share a timestamp), and a cursor that stops moving ends the
+run instead of looping forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from airflow_provider_ghl.catalog import Operation
+from airflow_provider_ghl.exceptions import GHLInputError
+
+log = logging.getLogger(__name__)
+
+SEARCH_PAGE_CAP = 10_000  # HighLevel's contact search stops at page*pageLimit 10k without searchAfter
+
+
+@dataclass
+class PageRequest:
+    query: dict[str, Any]
+    body: dict[str, Any] | None
+
+
+@dataclass
+class Page:
+    records: list[dict]
+    total: int | None
+
+
+def records_of(op: Operation, data: Any) -> list[dict]:
+    """The records of one collection response (``records_key`` "" means the response is the list)."""
+    if not op.records_key:
+        return data if isinstance(data, list) else []
+    found = data.get(op.records_key) if isinstance(data, dict) else None
+    # HighLevel nests messages one level deeper than its spec says: {"messages": {"messages": [...]}}.
+    if isinstance(found, dict):
+        found = found.get(op.records_key)
+    return found if isinstance(found, list) else []
+
+
+def total_of(data: Any) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    for value in (meta.get("total"), data.get("total"), data.get("count")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+    return None
+
+
+def _epoch_ms(value: Any) -> Any:
+    """A record timestamp as epoch milliseconds (HighLevel's cursor unit); other values unchanged."""
+    if isinstance(value, str) and not value.isdigit():
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+        except ValueError:
+            return value
+    return value
+
+
+@dataclass
+class Pager:
+    """Page requests for one collection operation."""
+
+    op: Operation
+    page_size: int | None
+    request: PageRequest
+    seen_ids: set[str] = field(default_factory=set)
+    pages: int = 0
+    _last_cursor: Any = None
+
+    @classmethod
+    def start(cls, op: Operation, query: dict[str, Any], body: dict[str, Any] | None,
+              page_size: int | None) -> Pager:
+        style = op.paging_style
+        max_limit = op.pagination.get("max_limit")
+        if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
+            raise GHLInputError(f"page_size must be a positive int, got {page_size!r}", operation=op.key)
+        if page_size is not None and max_limit and page_size > max_limit:
+            raise GHLInputError(
+                f"page_size {page_size} is above HighLevel's maximum of {max_limit} for {op.key}", operation=op.key
+            )
+        size = page_size or max_limit
+        query, body = dict(query), (dict(body) if body is not None else None)
+        limit_param = op.pagination.get("limit_param")
+        if style == "offset":
+            query.setdefault(limit_param, size)
+            query.setdefault(op.pagination["offset_param"], 0)
+        elif style == "body_skip_limit":
+            body = body if body is not None else {}
+            # HighLevel types these body fields as strings.
+            body.setdefault("limit", str(size))
+            body.setdefault("skip", "0")
+        elif style == "search_after":
+            body = body if body is not None else {}
+            body.setdefault(limit_param, size)
+        elif limit_param and size:
+            query.setdefault(limit_param, size)
+        return cls(op=op, page_size=size, request=PageRequest(query, body))
+
+    def take(self, data: Any) -> Page:
+        """The new records of a response (repeats dropped) and the total when the API gives it."""
+        self.pages += 1
+        fresh = []
+        for record in records_of(self.op, data):
+            record_id = record.get("id") or record.get("_id") if isinstance(record, dict) else None
+            if record_id is not None:
+                if record_id in self.seen_ids:
+                    continue
+                self.seen_ids.add(record_id)
+            fresh.append(record)
+        return Page(fresh, total_of(data))
+
+    def advance(self, data: Any) -> PageRequest | None:
+        """The next page request after ``data`` (the response to the current one), or ``None``."""
+        records = records_of(self.op, data)
+        style = self.op.paging_style
+        if style in ("none", "single_page", "time_window") or not records:
+            return None
+        if self.page_size and len(records) < self.page_size and style != "last_message_id":
+            return None
+        query, body = dict(self.request.query), dict(self.request.body) if self.request.body is not None else None
+        pagination = self.op.pagination
+        last = records[-1]
+        if style == "offset":
+            name = pagination["offset_param"]
+            cursor = int(query.get(name) or 0) + len(records)
+            query[name] = cursor
+        elif style == "body_skip_limit":
+            cursor = int(body.get("skip") or 0) + len(records)
+            body["skip"] = str(cursor)
+        elif style == "start_after":
+            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+            if meta and "startAfterId" in meta and not meta.get("startAfterId"):
+                return None
+            cursor = (
+                meta.get("startAfterId") or last.get("id"),
+                meta.get("startAfter") or _epoch_ms(last.get("dateAdded") or last.get("createdAt")),
+            )
+            query["startAfterId"], query["startAfter"] = cursor
+        elif style == "search_after":
+            if isinstance(last.get("searchAfter"), list):
+                cursor = last["searchAfter"]
+                body.pop("page", None)
+                body["searchAfter"] = cursor
+            else:
+                cursor = int(body.get("page") or 1) + 1
+                if (cursor - 1) * (self.page_size or 1) >= SEARCH_PAGE_CAP:
+                    log.warning("%s: HighLevel stops page-based search at %s records", self.op.key, SEARCH_PAGE_CAP)
+                    return None
+                body["page"] = cursor
+        elif style == "start_after_date":
+            sort = last.get("sort")
+            cursor = sort if sort not in (None, []) else _epoch_ms(last.get("lastMessageDate") or last.get("dateUpdated"))
+            if isinstance(cursor, list) and len(cursor) == 1:
+                cursor = cursor[0]
+            query["startAfterDate"] = cursor
+        elif style == "last_message_id":
+            holder = data.get("messages") if isinstance(data.get("messages"), dict) else data
+            if not holder.get("nextPage"):
+                return None
+            cursor = holder.get("lastMessageId") or last.get("id")
+            query["lastMessageId"] = cursor
+        else:
+            raise GHLInputError(f"unsupported pagination style {style!r}", operation=self.op.key)
+        if cursor is None or cursor == self._last_cursor:
+            log.warning("%s: the page cursor stopped moving at %r; ending pagination", self.op.key, cursor)
+            return None
+        self._last_cursor = cursor
+        self.request = PageRequest(query, body)
+        return self.request

@@ -1,0 +1,374 @@
+"""Everything the hook decides, written once for the sync and async hooks (sans-I/O generators).
+
+* :meth:`Protocol.prepare` validates a call against the catalog and builds the request, before
+  any I/O: operation key, path arguments, argument types, scopes, location/company placement.
+* :meth:`Protocol.exchange` sends one request through pacing, token refresh, retries and error
+  mapping. Retry policy:
+
+  - refused before any work (connection not established, 429): always retried. A 429 waits out
+    the window (``X-RateLimit-Interval-Milliseconds``); a spent daily budget raises
+    :class:`~airflow_provider_ghl.exceptions.GHLDailyLimitError` at once;
+  - ambiguous (timeout after the request went out, connection cut mid-response, 5xx): retried with
+    capped exponential backoff and jitter when the operation is idempotent (catalog
+    ``idempotent``: every GET/PUT/DELETE, searches, upserts). A non-idempotent create is never
+    re-sent blindly: ``create_contact`` is reconciled with a duplicate search by email/phone and
+    answers the existing contact in the create response shape, or is re-sent when the search shows
+    it was not created; other creates raise
+    :class:`~airflow_provider_ghl.exceptions.GHLAmbiguousWriteError` saying what to check;
+  - a 401 on an OAuth/agency connection refreshes the token once and re-sends;
+  - any other 4xx raises its typed error at once.
+
+* :meth:`Protocol.paginate` walks every page (see :mod:`.paging`) and logs progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from airflow_provider_ghl.catalog import Operation, UnknownOperationError, get_operation
+from airflow_provider_ghl.exceptions import (
+    GHLAmbiguousWriteError,
+    GHLAuthError,
+    GHLDailyLimitError,
+    GHLError,
+    GHLInputError,
+    GHLNetworkError,
+    GHLNotFoundError,
+    GHLRateLimitError,
+    GHLScopeError,
+    GHLServerError,
+    GHLUnknownOperationError,
+    GHLValidationError,
+)
+from airflow_provider_ghl.hooks.actions import Emit, Send, Sleep
+from airflow_provider_ghl.hooks.auth import Settings, TokenManager
+from airflow_provider_ghl.hooks.pacing import RatePacer
+from airflow_provider_ghl.hooks.paging import Pager
+
+# Failures where the request certainly did not reach HighLevel.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request, not yet authenticated or sent."""
+
+    op: Operation
+    url: str
+    query: dict[str, Any]
+    body: Any
+    headers: dict[str, str]
+    location_id: str | None
+    rate_key: str
+    token_slot: str
+    timeout: httpx.Timeout
+
+    @property
+    def method(self) -> str:
+        return self.op.method
+
+    def build(self, token: str) -> httpx.Request:
+        params = {k: v for k, v in self.query.items() if v is not None}
+        request = httpx.Request(
+            self.op.method, self.url, params=params, json=self.body,
+            headers={**self.headers, "Authorization": f"Bearer {token}"},
+        )
+        request.extensions["timeout"] = self.timeout.as_dict()
+        return request
+
+
+def _message(response: httpx.Response) -> tuple[Any, str | None, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    trace = (body.get("traceId") if isinstance(body, dict) else None) or response.headers.get("traceId")
+    return message or response.reason_phrase or f"HTTP {response.status_code}", trace, body
+
+
+def error_for(op: Operation, response: httpx.Response) -> GHLError:
+    """The typed error for a failed HighLevel response."""
+    status = response.status_code
+    message, trace, body = _message(response)
+    context = {"status": status, "trace_id": trace, "operation": op.key, "body": body}
+    text = " ".join(message) if isinstance(message, list) else str(message)
+    if status == 401 and "scope" in text.lower():
+        return GHLScopeError(message, missing=tuple(op.scopes), **context)
+    if status in (401, 403):
+        hint = "The token has no access to this location." if status == 403 else None
+        return GHLAuthError(message, hint=hint, **context)
+    if status == 404:
+        return GHLNotFoundError(message, **context)
+    if status in (400, 422):
+        return GHLValidationError(message, **context)
+    if status == 429:
+        daily = response.headers.get("X-RateLimit-Daily-Remaining") == "0" or "daily" in text.lower()
+        interval = response.headers.get("X-RateLimit-Interval-Milliseconds")
+        retry_after = None if daily else (int(interval) / 1000 if interval and interval.isdigit() else None)
+        cls = GHLDailyLimitError if daily else GHLRateLimitError
+        return cls(message, retry_after_s=retry_after, **context)
+    if status >= 500:
+        return GHLServerError(message, **context)
+    return GHLError(message, **context)
+
+
+def decode(response: httpx.Response) -> Any:
+    """JSON for JSON responses, text for text, bytes otherwise (raises ValueError on a cut JSON body)."""
+    kind = response.headers.get("content-type", "")
+    if "json" in kind:
+        return response.json() if response.content else None
+    if kind.startswith("text/") or not response.content:
+        return response.text
+    return response.content
+
+
+class Progress:
+    """Logs a long pagination at a readable rate: records, total, requests, budget left."""
+
+    def __init__(self, protocol: Protocol, prepared: Prepared, every_s: float) -> None:
+        self.protocol, self.prepared, self.every_s = protocol, prepared, every_s
+        self.started = self.last = protocol.clock()
+        self.requests_at_start = protocol.requests
+
+    def _line(self, records: int, total: int | None) -> str:
+        of_total = f" of {total:,}" if total is not None else ""
+        requests = self.protocol.requests - self.requests_at_start
+        budget = self.protocol.pacer.describe(self.prepared.rate_key)
+        elapsed = self.protocol.clock() - self.started
+        return f"{self.prepared.op.key}: {records:,}{of_total} records, {requests:,} requests, {elapsed:.1f}s, {budget}"
+
+    def tick(self, records: int, total: int | None) -> None:
+        now = self.protocol.clock()
+        if now - self.last >= self.every_s:
+            self.last = now
+            self.protocol.log.info("GHL progress %s", self._line(records, total))
+
+    def done(self, records: int, total: int | None) -> None:
+        if self.protocol.clock() - self.started >= self.every_s or self.protocol.log.isEnabledFor(logging.DEBUG):
+            self.protocol.log.info("GHL done %s", self._line(records, total))
+
+
+class Protocol:
+    """One connection's request logic; owns the pacer and the token manager."""
+
+    def __init__(self, settings: Settings, tokens: TokenManager, *, timeout: httpx.Timeout, max_retries: int,
+                 backoff_base: float, backoff_cap: float, max_rate_limit_waits: int, progress_every_s: float,
+                 log: logging.Logger, clock=time.monotonic, rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.pacer = RatePacer()
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.progress_every_s = progress_every_s
+        self.log = log
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.requests = 0
+
+    # -- building -------------------------------------------------------------------------------
+    def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                location_id: str | None = None, arguments: Mapping[str, Any] | None = None) -> Prepared:
+        """Validate a call and build its request without sending anything."""
+        if not isinstance(key, str):
+            raise GHLInputError(f"the operation key must be a string, got {type(key).__name__}")
+        try:
+            op = get_operation(key)
+        except UnknownOperationError as error:
+            raise GHLUnknownOperationError(str(error)) from None
+        settings = self.settings
+        if query is not None and not isinstance(query, Mapping):
+            raise GHLInputError(f"query must be a dict, got {type(query).__name__}", operation=key)
+        body_kind = op.body.type if op.body else "object"
+        if body is not None and not isinstance(body, list if body_kind == "array" else Mapping):
+            raise GHLInputError(f"body must be {'a list' if body_kind == 'array' else 'a dict'}, "
+                                f"got {type(body).__name__}", operation=key)
+        if location_id is not None and (not isinstance(location_id, str) or not location_id):
+            raise GHLInputError("location_id must be a non-empty string", operation=key)
+        if settings.scopes is not None:
+            missing = tuple(scope for scope in op.scopes if scope not in settings.scopes)
+            if missing:
+                raise GHLScopeError(
+                    f"the connection's token lacks scope {', '.join(missing)} (it has: "
+                    f"{' '.join(sorted(settings.scopes)) or 'none'})", missing=missing, operation=key,
+                )
+        location = location_id or settings.location_id
+        query = dict(query or {})
+        body = dict(body) if isinstance(body, Mapping) else (list(body) if body is not None else None)
+        arguments = dict(arguments or {})
+        unknown = set(arguments) - set(op.path_arguments)
+        if unknown:
+            expected = ", ".join(op.path_arguments) or "none"
+            raise GHLInputError(f"unknown argument(s) {', '.join(sorted(unknown))}; {key} takes path "
+                                f"arguments: {expected} (plus query=, body=, location_id=)", operation=key)
+        for placement, default in ((op.location, location), (op.company, settings.company_id)):
+            if placement is None:
+                continue
+            if placement.where == "path":
+                argument = next(p.argument for p in op.path_params if p.name == placement.name)
+                if default:
+                    arguments.setdefault(argument, default)
+            elif placement.where == "query":
+                if default:
+                    query.setdefault(placement.name, default)
+            elif op.method in ("POST", "PUT", "PATCH") and body_kind == "object":
+                body = {} if body is None else body
+                if default:
+                    body.setdefault(placement.name, default)
+        for param in op.path_params:
+            value = arguments.get(param.argument)
+            if value is None or value == "":
+                raise GHLInputError(f"missing path argument {param.argument}= (HighLevel's {{{param.name}}})",
+                                    operation=key)
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise GHLInputError(f"path argument {param.argument} must be a str or int, "
+                                    f"got {type(value).__name__}", operation=key)
+        if op.location is not None:
+            location = self._placed(op.location, query, body, arguments, op) or location
+        uses_company = "agency" in op.token_types and (op.token_types[0] == "agency" or not location)
+        return Prepared(
+            op=op, url=settings.base_url + op.render_path(arguments), query=query, body=body,
+            headers={"Version": settings.api_version or op.version, "Accept": "application/json"},
+            location_id=location, rate_key=location or settings.company_id or "-",
+            token_slot=self.tokens.slot_for(uses_company, location), timeout=self.timeout,
+        )
+
+    @staticmethod
+    def _placed(placement, query: dict, body: Any, arguments: dict, op: Operation) -> str | None:
+        if placement.where == "query":
+            return query.get(placement.name)
+        if placement.where == "body":
+            return body.get(placement.name) if isinstance(body, dict) else None
+        return arguments.get(next(p.argument for p in op.path_params if p.name == placement.name))
+
+    # -- sending ------------------------------------------------------------------------------
+    def exchange(self, prepared: Prepared) -> Generator[Any, Any, Any]:
+        """Send ``prepared`` until it succeeds or fails for good; returns the decoded body."""
+        op, key = prepared.op, prepared.rate_key
+        attempt = rate_waits = 0
+        reauthenticated = False
+        while True:
+            token = yield from self.tokens.token(prepared.token_slot)
+            wait = self.pacer.delay(key, self.clock())
+            if wait > 0:
+                yield Sleep(wait)
+            self.pacer.started(key)
+            self.requests += 1
+            outcome = yield Send(prepared.build(token))
+            response = outcome.response
+            now = outcome.finished_at or self.clock()
+            if response is None:
+                sent = not isinstance(outcome.error, NOT_SENT)
+                self.pacer.finished(key, None, now, counted=sent)
+                failure: GHLError = GHLNetworkError(
+                    f"{type(outcome.error).__name__} {'after the request was sent' if sent else 'before sending'}",
+                    operation=op.key,
+                )
+                ambiguous = sent
+            else:
+                status = response.status_code
+                self.pacer.finished(key, response.headers, now, counted=status != 429)
+                if status < 400:
+                    try:
+                        return decode(response)
+                    except ValueError:
+                        failure, ambiguous = GHLNetworkError("the response body was cut", operation=op.key), True
+                else:
+                    failure = error_for(op, response)
+                    # 501/505 are permanent; other 5xx (500, 502, 503, 504...) are transient and ambiguous.
+                    ambiguous = status >= 500 and status not in (501, 505)
+                    if status == 429:
+                        if isinstance(failure, GHLDailyLimitError) or rate_waits >= self.max_rate_limit_waits:
+                            raise failure
+                        rate_waits += 1
+                        pause = self.pacer.wait_after_429(key, response.headers, now)
+                        self.log.info("GHL %s: 429 rate limited, waiting %.1fs (%s)", op.key, pause,
+                                      self.pacer.describe(key))
+                        yield Sleep(pause)
+                        continue
+                    if (status == 401 and self.settings.auth_type != "private_integration"
+                            and not reauthenticated and not isinstance(failure, GHLScopeError)):
+                        self.tokens.reject(token)
+                        reauthenticated = True
+                        continue
+                    if not ambiguous:
+                        raise failure
+            if ambiguous and not op.idempotent:
+                settled = yield from self._settle_ambiguous_write(prepared, failure)
+                if settled is not None:
+                    return settled
+            if attempt >= self.max_retries:
+                raise failure
+            pause = min(self.backoff_cap, self.backoff_base * 2**attempt) * self.rng.uniform(0.5, 1.0)
+            self.log.warning("GHL %s: %s; retry %d/%d in %.1fs", op.key, failure, attempt + 1,
+                             self.max_retries, pause)
+            attempt += 1
+            yield Sleep(pause)
+
+    def _settle_ambiguous_write(self, prepared: Prepared, failure: GHLError) -> Generator[Any, Any, Any]:
+        """After an ambiguous failure of a non-idempotent write: the created record, or ``None`` when it
+        certainly was not created (so it may be re-sent); anything else raises."""
+        op = prepared.op
+        body = prepared.body if isinstance(prepared.body, dict) else {}
+        if op.key == "create_contact" and (body.get("email") or body.get("phone")):
+            query = {"email": body.get("email"), "number": body.get("phone")}
+            try:
+                lookup = self.prepare("get_duplicate_contact", query=query,
+                                      location_id=body.get("locationId") or prepared.location_id)
+            except GHLScopeError:
+                lookup = None
+            if lookup is not None:
+                found = yield from self.exchange(lookup)
+                contact = found.get("contact") if isinstance(found, dict) else None
+                if contact:
+                    self.log.warning("GHL create_contact: %s, but the contact exists (id %s); returning it "
+                                     "instead of creating a duplicate", failure, contact.get("id"))
+                    return {"contact": contact}
+                self.log.warning("GHL create_contact: %s; the duplicate search shows it was not created, "
+                                 "so it is sent again", failure)
+                return None
+        what = "a contact with this email/phone" if op.key == "create_contact" else "the record"
+        raise GHLAmbiguousWriteError(
+            f"{failure}. This {op.method} is not idempotent, so it was not re-sent: HighLevel may or may not "
+            f"have applied it",
+            status=failure.status, trace_id=failure.trace_id, operation=op.key,
+            hint=f"Check whether {what} exists in the location before running the task again.",
+        )
+
+    # -- paging -------------------------------------------------------------------------------
+    def paginate(self, prepared: Prepared, *, page_size: int | None,
+                 max_records: int | None) -> Generator[Any, Any, int]:
+        """Emit every record of a collection operation once; returns how many were emitted."""
+        op = prepared.op
+        if not op.is_collection:
+            raise GHLInputError(f"{op.key} does not return a collection; use call()", operation=op.key)
+        if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
+            raise GHLInputError(f"max_records must be a positive int, got {max_records!r}", operation=op.key)
+        pager = Pager.start(op, prepared.query, prepared.body, page_size)
+        progress = Progress(self, prepared, self.progress_every_s)
+        emitted, total = 0, None
+        request = pager.request
+        while request is not None:
+            data = yield from self.exchange(replace(prepared, query=request.query, body=request.body))
+            page = pager.take(data)
+            total = page.total if page.total is not None else total
+            records = page.records if max_records is None else page.records[: max_records - emitted]
+            emitted += len(records)
+            if records:
+                yield Emit(records)
+            progress.tick(emitted, total)
+            if max_records is not None and emitted >= max_records:
+                break
+            request = pager.advance(data)
+        progress.done(emitted, total)
+        return emitted
