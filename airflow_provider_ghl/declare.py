@@ -4,21 +4,40 @@ A declaration names its ``operation`` (a catalog key). From the catalog this mod
 class's keyword arguments (one per path parameter, named as the catalog says, plus ``body``, ``query``,
 ``location_id``, ``ghl_conn_id`` and any ``extra_arguments`` of the declaration), its ``__init__``
 signature (real parameters, so ``.partial().expand()`` and ``default_args`` work), its
-``template_fields`` and the reference part of its docstring.
+``template_fields``, the reference part of its docstring, and the argument checks that run before
+any request (when the DAG is parsed for literal values, and again after templates are rendered).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_ghl.catalog import Operation, get_operation
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.hooks.ghl import GHLHook
 
 REQUIRED = inspect.Parameter.empty
 CONNECTION_DEFAULTED = ("location_id", "company_id")
 """Path arguments that default to the connection's location and company."""
 COMMON_ARGUMENTS: dict[str, Any] = {"body": None, "query": None, "location_id": None, "ghl_conn_id": "ghl_default"}
+FIXED_TEMPLATE_FIELDS = ("body", "query", "location_id")
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (dict,),
+}
+
+
+def is_templated(value: Any) -> bool:
+    """True for values Airflow has not rendered yet (Jinja strings, XComArgs): checked at run time instead."""
+    return (isinstance(value, str) and "{{" in value) or type(value).__name__.endswith("XComArg")
 
 
 def path_arguments(op: Operation) -> dict[str, Any]:
@@ -26,13 +45,8 @@ def path_arguments(op: Operation) -> dict[str, Any]:
     return {p.argument: (None if p.argument in CONNECTION_DEFAULTED else REQUIRED) for p in op.path_params}
 
 
-def declared_arguments(op: Operation, extra: Mapping[str, Any]) -> dict[str, Any]:
-    return {**path_arguments(op), **extra, **COMMON_ARGUMENTS}
-
-
-def install_init(cls: type, op: Operation, extra: Mapping[str, Any]) -> None:
-    """Give ``cls`` an ``__init__`` whose signature lists the operation's arguments by name."""
-    arguments = declared_arguments(op, extra)
+def install_init(cls: type, arguments: Mapping[str, Any]) -> None:
+    """Give ``cls`` an ``__init__`` whose signature lists ``arguments`` (name -> default) by name."""
 
     def __init__(self, **kwargs: Any) -> None:
         values = {name: kwargs.pop(name, default) for name, default in arguments.items()}
@@ -40,19 +54,14 @@ def install_init(cls: type, op: Operation, extra: Mapping[str, Any]) -> None:
         for name, value in values.items():
             setattr(self, name, value)
         # Literal arguments are checked while the DAG is parsed; templated ones again before the request.
-        check = getattr(self, "validate", None)
-        if check is not None and not getattr(self, "_BaseOperator__from_mapped", False):
-            check()
+        if not getattr(self, "_BaseOperator__from_mapped", False):
+            self.validate()
 
     parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    parameters += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-        for name, default in arguments.items()
-    ]
+    parameters += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d) for n, d in arguments.items()]
     parameters.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
     __init__.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__doc__ = f"Arguments: {', '.join(arguments)} (see the class docstring)."
     cls.__init__ = __init__  # type: ignore[misc]
 
 
@@ -68,30 +77,119 @@ def reference_doc(op: Operation, extra: Mapping[str, Any]) -> str:
     for param in op.path_params:
         default = " (default: the connection's)" if param.argument in CONNECTION_DEFAULTED else ""
         lines.append(f"    {param.argument}: fills ``{{{param.name}}}`` in the path{default}.")
-    for name, default in extra.items():
-        lines.append(f"    {name}: see above (default {default!r}).")
+    lines += [f"    {name}: see above (default {default!r})." for name, default in extra.items()]
     if op.body is not None:
         filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
         required = ", ".join(f for f in op.required_body_fields if f not in filled) or "none"
-        lines.append(f"    body: the JSON body (required fields: {required}"
-                     + (f"; {', '.join(sorted(filled))} filled from the arguments" if filled else "") + ").")
+        from_arguments = f"; {', '.join(sorted(filled))} filled from the arguments" if filled else ""
+        lines.append(f"    body: the JSON body (required fields: {required}{from_arguments}).")
     else:
         lines.append("    body: not used by this operation.")
     query = ", ".join(q.name for q in op.query_params if q.name not in ("locationId", "location_id")) or "none"
-    lines.append(f"    query: extra query parameters ({query}).")
-    lines.append("    location_id: the location (sub-account); default: the connection's.")
-    lines.append("    ghl_conn_id: the Airflow connection (type ``ghl``); default ``ghl_default``.")
+    lines += [
+        f"    query: extra query parameters ({query}).",
+        "    location_id: the location (sub-account); default: the connection's.",
+        "    ghl_conn_id: the Airflow connection (type ``ghl``); default ``ghl_default``.",
+    ]
     return "\n".join(lines)
 
 
-def declare(cls: type, extra: Mapping[str, Any], fixed_template_fields: tuple[str, ...]) -> Operation | None:
-    """Complete a declaration: signature, template fields and docstring. ``None`` for abstract bases."""
-    key = cls.__dict__.get("operation")
-    if key is None:
-        return None
-    op = get_operation(key)
-    install_init(cls, op, extra)
-    templated = [*path_arguments(op), *extra]
-    cls.template_fields = tuple(dict.fromkeys([*templated, *fixed_template_fields]))  # type: ignore[attr-defined]
-    cls.__doc__ = inspect.cleandoc(cls.__doc__ or op.description) + "\n" + reference_doc(op, extra)
-    return op
+class DeclaredOperation:
+    """Mixed into the operator and sensor bases: everything a declaration gets from the catalog."""
+
+    operation: ClassVar[str]
+    op: ClassVar[Operation]
+    kind: ClassVar[str]
+    """``A`` (action) for operators, ``T`` (polling trigger) for sensors."""
+    extra_arguments: ClassVar[dict[str, Any]] = {}
+    """Keyword arguments a declaration adds to the catalog's (name -> default)."""
+
+    template_fields: Sequence[str] = FIXED_TEMPLATE_FIELDS
+    template_fields_renderers: ClassVar[dict[str, str]] = {"body": "json", "query": "json", "custom_fields": "json"}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        key = cls.__dict__.get("operation")
+        if key is None:  # an intermediate base, not a declaration
+            return
+        op = get_operation(key)
+        if op.kind != cls.kind:
+            raise TypeError(f"{cls.__name__}: {key} is kind {op.kind}, this base declares kind {cls.kind}")
+        extra = {k: v for klass in reversed(cls.__mro__) for k, v in vars(klass).get("extra_arguments", {}).items()}
+        install_init(cls, {**path_arguments(op), **extra, **COMMON_ARGUMENTS})
+        cls.op = op
+        cls.template_fields = tuple(dict.fromkeys([*path_arguments(op), *extra, *FIXED_TEMPLATE_FIELDS]))
+        cls.__doc__ = inspect.cleandoc(cls.__doc__ or op.description) + "\n" + reference_doc(op, extra)
+
+    @cached_property
+    def hook(self) -> GHLHook:
+        from airflow_provider_ghl.hooks.ghl import GHLHook
+
+        return GHLHook(ghl_conn_id=self.ghl_conn_id)
+
+    def path_values(self) -> dict[str, Any]:
+        return {p.argument: getattr(self, p.argument) for p in self.op.path_params}
+
+    def request_arguments(self) -> dict[str, Any]:
+        """Everything ``GHLHook.call`` needs for this operation, after validation."""
+        self.validate()
+        arguments = {name: value for name, value in self.path_values().items() if value is not None}
+        return {**arguments, "body": self.body, "query": self.query, "location_id": self.location_id}
+
+    # -- validation, before any request -----------------------------------------------------------
+    def validate(self) -> None:
+        """Check arguments against the catalog; every error names the field and the fix."""
+        op = self.op
+        for param in op.path_params:
+            value = getattr(self, param.argument)
+            if (value is None and param.argument in CONNECTION_DEFAULTED) or is_templated(value):
+                continue
+            if value is None or value == "" or not isinstance(value, str | int) or isinstance(value, bool):
+                self.fail(f"{param.argument} must be a non-empty string (the {param.name} of {op.path}), got {value!r}",
+                          f"Pass {param.argument}='...' to {type(self).__name__}.")
+        if self.query is not None and not isinstance(self.query, dict) and not is_templated(self.query):
+            self.fail(f"query must be a dict of query parameters, got {type(self.query).__name__}")
+        self.validate_body()
+
+    def validate_body(self) -> None:
+        op, body = self.op, self.body
+        if is_templated(body):
+            return
+        if op.body is None:
+            if body:
+                self.fail(f"{op.key} takes no body, got body={body!r}", "Remove body=, or use query= for query parameters.")
+            return
+        expected = list if op.body.type == "array" else dict
+        body = ([] if expected is list else {}) if body is None else body
+        if not isinstance(body, expected):
+            self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
+        if expected is list:
+            return
+        filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
+        filled |= self.body_fields_filled()
+        missing = [name for name in op.required_body_fields if name not in filled and body.get(name) in (None, "")]
+        if missing:
+            self.fail(f"body is missing required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                      f"Add {', '.join(missing)} to body= (the official request schema requires them).")
+        known = op.body.properties
+        if not known:  # the official schema is empty (a spec gap): nothing to check against
+            return
+        unknown = sorted(set(body) - set(known))
+        if unknown:
+            self.fail(f"body has unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
+                      f"Known fields: {', '.join(sorted(known))}.")
+        for name, value in body.items():
+            types = JSON_TYPES.get(known[name])
+            if value is None or types is None or is_templated(value):
+                continue
+            if not isinstance(value, types) or (isinstance(value, bool) and known[name] != "boolean"):
+                self.fail(f"body field {name} must be {known[name]}, got {type(value).__name__} {value!r}")
+
+    def body_fields_filled(self) -> set[str]:
+        """Body fields a declaration fills from its own arguments."""
+        return set()
+
+    def fail(self, message: str, hint: str | None = None) -> None:
+        from airflow_provider_ghl.exceptions import GHLInputError
+
+        raise GHLInputError(message, operation=self.op.key, hint=hint)

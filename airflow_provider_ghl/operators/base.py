@@ -11,78 +11,33 @@ and the catalog supplies its arguments, validation, scopes and docs (``airflow_p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_ghl.catalog import Operation
-from airflow_provider_ghl.declare import declare
+from airflow_provider_ghl.declare import DeclaredOperation, is_templated
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.links import GHLRecordLink, record_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_ghl.hooks.ghl import GHLHook
-
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list, tuple),
-    "object": (dict,),
-}
 ID_ARGUMENTS = {"contact": "contact_id", "opportunity": "opportunity_id", "appointment": "event_id"}
 
 
-def is_templated(value: Any) -> bool:
-    """True for values Airflow has not rendered yet (Jinja strings, XComArgs): checked at run time instead."""
-    return (isinstance(value, str) and "{{" in value) or type(value).__name__.endswith(("XComArg", "PlainXComArg"))
-
-
-class GHLOperator(BaseOperator):
+class GHLOperator(DeclaredOperation, BaseOperator):
     """Runs one HighLevel catalog operation and returns its JSON to XCom."""
 
-    operation: ClassVar[str]
-    extra_arguments: ClassVar[dict[str, Any]] = {}
-    """Keyword arguments a declaration adds to the catalog's (name -> default)."""
+    kind: ClassVar[str] = "A"
     record_kind: ClassVar[str | None] = None
     """``contact``, ``opportunity`` or ``appointment``: adds the "View in HighLevel" link."""
-    op: ClassVar[Operation]
-
-    template_fields: Sequence[str] = ("body", "query", "location_id")
-    template_fields_renderers: ClassVar[dict[str, str]] = {"body": "json", "query": "json", "custom_fields": "json"}
     ui_color = "#d9ecff"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        extra = {k: v for klass in reversed(cls.__mro__) for k, v in vars(klass).get("extra_arguments", {}).items()}
-        op = declare(cls, extra, ("body", "query", "location_id"))
-        if op is not None:
-            cls.op = op
-            if op.kind != "A":
-                raise TypeError(f"{cls.__name__}: {op.key} is a trigger, not an action")
-            if cls.record_kind:
-                cls.operator_extra_links = (GHLRecordLink(),)
-
-    # -- run ------------------------------------------------------------------------------------
-    @cached_property
-    def hook(self) -> GHLHook:
-        from airflow_provider_ghl.hooks.ghl import GHLHook
-
-        return GHLHook(ghl_conn_id=self.ghl_conn_id)
-
-    def path_values(self) -> dict[str, Any]:
-        return {p.argument: getattr(self, p.argument) for p in self.op.path_params}
-
-    def request_arguments(self) -> dict[str, Any]:
-        """Everything ``GHLHook.call`` needs for this operation, after validation."""
-        self.validate()
-        arguments = {name: value for name, value in self.path_values().items() if value is not None}
-        return {**arguments, "body": self.body, "query": self.query, "location_id": self.location_id}
+        if cls.record_kind:
+            cls.operator_extra_links = (GHLRecordLink(),)
 
     def execute(self, context: Context) -> Any:
         arguments = self.request_arguments()
@@ -97,72 +52,6 @@ class GHLOperator(BaseOperator):
             confirmation = {"deleted": True, "operation": self.op.key, **self.path_values()}
             return {**confirmation, "response": result}
         return result
-
-    # -- validation, before any request ---------------------------------------------------------
-    def validate(self) -> None:
-        """Check arguments against the catalog; every error names the field and the fix."""
-        op = self.op
-        for param in op.path_params:
-            value = getattr(self, param.argument)
-            if (value is None and param.argument in ("location_id", "company_id")) or is_templated(value):
-                continue
-            if value is None or value == "" or not isinstance(value, str | int) or isinstance(value, bool):
-                raise GHLInputError(
-                    f"{param.argument} must be a non-empty string (the {param.name} of {op.path}), got {value!r}",
-                    operation=op.key, hint=f"Pass {param.argument}='...' to {type(self).__name__}.",
-                )
-        if self.query is not None and not isinstance(self.query, dict) and not is_templated(self.query):
-            raise GHLInputError(f"query must be a dict of query parameters, got {type(self.query).__name__}",
-                                operation=op.key)
-        self.validate_body()
-
-    def validate_body(self) -> None:
-        op, body = self.op, self.body
-        if is_templated(body):
-            return
-        if op.body is None:
-            if body:
-                raise GHLInputError(f"{op.key} takes no body, got body={body!r}", operation=op.key,
-                                    hint="Remove body=, or use query= for query parameters.")
-            return
-        expected = list if op.body.type == "array" else dict
-        if body is None:
-            body = [] if expected is list else {}
-        if not isinstance(body, expected):
-            raise GHLInputError(f"body must be a {'list' if expected is list else 'dict'}, got {type(body).__name__}",
-                                operation=op.key)
-        if expected is list:
-            return
-        filled = {name for name, placement in (("locationId", op.location), ("companyId", op.company))
-                  if placement is not None and placement.where == "body"}
-        filled |= self.body_fields_filled()
-        missing = [name for name in op.required_body_fields if name not in filled and body.get(name) in (None, "")]
-        if missing:
-            raise GHLInputError(
-                f"body is missing required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                operation=op.key, hint=f"Add {', '.join(missing)} to body= (the official request schema requires them).",
-            )
-        known = op.body.properties
-        if known:
-            unknown = sorted(set(body) - set(known))
-            if unknown:
-                raise GHLInputError(
-                    f"body has unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
-                    operation=op.key, hint=f"Known fields: {', '.join(sorted(known))}.",
-                )
-            for name, value in body.items():
-                types = JSON_TYPES.get(known[name])
-                if value is None or types is None or is_templated(value):
-                    continue
-                if not isinstance(value, types) or (isinstance(value, bool) and known[name] != "boolean"):
-                    raise GHLInputError(
-                        f"body field {name} must be {known[name]}, got {type(value).__name__} {value!r}",
-                        operation=op.key,
-                    )
-
-    def body_fields_filled(self) -> set[str]:
-        """Body fields this operator fills from its own arguments (declarations with extra arguments)."""
-        return set()
 
     # -- the "View in HighLevel" link -------------------------------------------------------------
     def remember_record(self, result: Any) -> None:

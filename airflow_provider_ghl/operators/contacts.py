@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_ghl.declare import is_templated
 from airflow_provider_ghl.exceptions import GHLInputError
-from airflow_provider_ghl.operators.base import GHLBatchOperator, GHLCustomFieldsOperator, GHLOperator, is_templated
+from airflow_provider_ghl.operators.base import GHLBatchOperator, GHLCustomFieldsOperator, GHLOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
