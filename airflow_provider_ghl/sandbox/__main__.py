@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
+        # Listen before announcing the URL: clients connecting while the app loads wait in the backlog.
+        sock.listen(2048)
     except OSError as error:
         reason = "port already in use" if error.errno in (98, 48) else error.strerror
         print(f"ghl-sandbox: error: cannot listen on {args.host}:{args.port}: {reason} "
