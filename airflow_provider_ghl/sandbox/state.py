@@ -179,6 +179,9 @@ class SandboxState:
     def rate_headers_and_verdict(self, token: Token, resource: str) -> tuple[dict[str, str], str | None]:
         """Count one request; return the five ``X-RateLimit-*`` headers and ``"burst"``/``"daily"`` if over."""
         limits = self.config.rate_limits
+        if not limits.enabled:
+            # No limits, no headers: headers that announce a budget make clients (the hook) pace to it.
+            return {}, None
         now = time.monotonic()
         window = self.windows.setdefault((token.rate_key, resource), RateWindow(daily_started=now))
         daily = self.windows.setdefault(("daily", resource), RateWindow(daily_started=now))
