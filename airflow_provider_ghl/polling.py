@@ -177,7 +177,7 @@ class CollectionPoll:
 def record_verdict(response: Any, record_key: str | None, condition_ok: bool | None = None) -> Verdict:
     """A single record: done when it exists (and the condition, already evaluated, holds)."""
     record = response.get(record_key) if isinstance(response, dict) and record_key else response
-    if record in (None, {}, []):
+    if record is None or record is False or record in ({}, [], ""):
         return Verdict(False, message="the record does not exist yet")
     if condition_ok is False:
         return Verdict(False, message="the record exists; its condition does not hold yet")

@@ -1,0 +1,312 @@
+"""The bases behind every HighLevel polling sensor: one record, a collection, or a condition.
+
+Declarations are short::
+
+    class GHLGetContactSensor(GHLRecordSensor):
+        \"\"\"Wait until a contact exists (and ``condition`` holds).\"\"\"
+        operation = "get_contact"
+
+Every sensor works in poke, reschedule and deferrable mode. The decisions (is it done, which
+records are new, what cursor to keep) live in ``airflow_provider_ghl.polling`` and are the same in
+``poke`` and in the deferrable trigger; only the HTTP calls differ (sync hook vs async hook).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+
+from airflow_provider_ghl.declare import DeclaredOperation
+from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError, GHLNotFoundError
+from airflow_provider_ghl.polling import FIRST_RUN, WATCHES, CollectionPoll, Verdict, free_slots, record_verdict
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+DEFAULT_POKE_INTERVAL = 300.0
+"""Five minutes: inside HighLevel's own 1-15 minute polling range, far below its rate limits."""
+DEFAULT_WINDOW = timedelta(days=365)
+"""Time-window operations (calendar events) look this far back and ahead unless ``query`` says otherwise."""
+
+
+def callable_path(function: Callable | None) -> str | None:
+    """``module.qualname`` when ``function`` can be imported by name (so a trigger can run it), else ``None``."""
+    if function is None:
+        return None
+    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
+    if not module or "<" in qualname or module == "__main__":
+        return None
+    try:
+        target: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError):
+        return None
+    return f"{module}.{qualname}" if target is function else None
+
+
+def import_callable(path: str) -> Callable:
+    module, _, name = path.partition(":") if ":" in path else path.rpartition(".")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+class VariableCursorStore:
+    """Keeps a collection sensor's cursor in an Airflow Variable, shared by every worker and run."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self) -> dict | None:
+        from airflow.sdk import Variable
+
+        return Variable.get(self.key, default=None, deserialize_json=True)
+
+    def set(self, cursor: dict) -> None:
+        from airflow.sdk import Variable
+
+        Variable.set(self.key, cursor, description="Cursor of a HighLevel collection sensor", serialize_json=True)
+
+
+class GHLSensor(DeclaredOperation, BaseSensorOperator):
+    """Polls one HighLevel catalog operation until its condition holds."""
+
+    kind: ClassVar[str] = "T"
+    poll_kind: ClassVar[str]
+    ui_color = "#fff3d6"
+
+    def __init__(
+        self,
+        *,
+        condition: Callable[[Any], bool] | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poke_interval: float = DEFAULT_POKE_INTERVAL,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, **kwargs)
+        self.condition = condition
+        self.deferrable = deferrable
+
+    def validate(self) -> None:
+        super().validate()
+        if self.__dict__.get("condition") is not None and not callable(self.condition):
+            self.fail(f"condition must be a callable, got {type(self.condition).__name__}")
+
+    # -- one poll, shared by poke and the trigger ------------------------------------------------
+    def poll_spec(self, context: Context) -> dict[str, Any]:
+        """Everything a poll needs, as plain JSON (it travels to the triggerer when deferring)."""
+        return {
+            "operation": self.op.key,
+            "poll_kind": self.poll_kind,
+            "arguments": self.request_arguments(),
+            "condition": callable_path(self.condition),
+        }
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        spec = self.poll_spec(context)
+        try:
+            verdict = run_poll(spec, self.hook, self.condition)
+        except GHLDailyLimitError as error:
+            self.log.warning("HighLevel's daily request budget is spent; waiting for it to reset: %s", error)
+            return False
+        self.log.info("%s: %s", self.op.key, verdict.message)
+        self.keep(verdict, context)
+        return PokeReturnValue(True, xcom_value=verdict.result) if verdict.done else False
+
+    def keep(self, verdict: Verdict, context: Context) -> None:
+        """Persist what a verdict says to remember (collection sensors keep a cursor)."""
+
+    # -- deferrable -------------------------------------------------------------------------------
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        self.defer_poll(context)
+
+    def defer_poll(self, context: Context) -> None:
+        from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
+
+        spec = self.poll_spec(context)
+        if self.condition is not None and spec["condition"] is None:
+            self.log.info("condition is not importable by name: the trigger waits for the data, this worker checks it")
+        self.defer(
+            trigger=GHLPollTrigger(spec=spec, ghl_conn_id=self.ghl_conn_id, poll_interval=self.poke_interval),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        if event.get("status") != "done":
+            error = GHLInputError if event.get("status") == "input" else RuntimeError
+            raise error(event.get("message", "the HighLevel poll failed"))
+        verdict = Verdict(True, event.get("result"), event.get("cursor"), event.get("message", ""))
+        if self.condition is not None and callable_path(self.condition) is None:
+            # The trigger could not import the condition: it waited for the data, the condition runs here.
+            verdict = apply_condition(self.poll_kind, verdict, self.condition)
+        self.log.info("%s: %s", self.op.key, verdict.message)
+        self.keep(verdict, context)
+        if not verdict.done:
+            self.defer_poll(context)
+        return verdict.result
+
+
+def apply_condition(poll_kind: str, verdict: Verdict, condition: Callable) -> Verdict:
+    if poll_kind == "collection":
+        kept = [record for record in verdict.result or [] if condition(record)]
+        return Verdict(bool(kept), kept, verdict.cursor, f"{len(kept)} records pass the condition")
+    if not condition(verdict.result):
+        return Verdict(False, None, verdict.cursor, "the condition does not hold yet")
+    return verdict
+
+
+def run_poll(spec: dict[str, Any], hook: Any, condition: Callable | None = None) -> Verdict:
+    """One synchronous poll (``GHLHook``)."""
+    kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
+    condition = condition or (import_callable(spec["condition"]) if spec.get("condition") else None)
+    if kind == "collection":
+        records = list(hook.paginate(key, **arguments))
+        return decide(spec, records, condition)
+    try:
+        response = hook.call(key, **arguments)
+    except GHLNotFoundError:
+        return Verdict(False, message="the record does not exist yet (404)")
+    return decide(spec, response, condition)
+
+
+async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
+    """One asynchronous poll (``GHLAsyncHook``), for the deferrable trigger."""
+    kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
+    condition = import_callable(spec["condition"]) if spec.get("condition") else None
+    if kind == "collection":
+        records = [record async for record in hook.apaginate(key, **arguments)]
+        return decide(spec, records, condition)
+    try:
+        response = await hook.acall(key, **arguments)
+    except GHLNotFoundError:
+        return Verdict(False, message="the record does not exist yet (404)")
+    return decide(spec, response, condition)
+
+
+def decide(spec: dict[str, Any], data: Any, condition: Callable | None) -> Verdict:
+    kind = spec["poll_kind"]
+    if kind == "collection":
+        records = [r for r in data if condition(r)] if condition else data
+        poll = CollectionPoll(operation=spec["operation"], **spec["collection"])
+        return poll.evaluate(records, datetime.now(UTC))
+    if kind == "condition":
+        slots = free_slots(data)
+        holds = bool(slots) and (condition(slots) if condition else True)
+        return Verdict(holds, slots, message=f"{sum(map(len, slots.values()))} free slots" if holds else "no free slot yet")
+    verdict = record_verdict(data, spec.get("record_key"))
+    if verdict.done and condition is not None and not condition(verdict.result):
+        return Verdict(False, message="the record exists; its condition does not hold yet")
+    return verdict
+
+
+class GHLRecordSensor(GHLSensor):
+    """Done when the record exists and the optional ``condition(record)`` holds; the record goes to XCom."""
+
+    poll_kind: ClassVar[str] = "record"
+
+    def poll_spec(self, context: Context) -> dict[str, Any]:
+        return {**super().poll_spec(context), "record_key": self.record_key()}
+
+    def record_key(self) -> str | None:
+        return self.op.record_key
+
+
+class GHLFreeSlotsSensor(GHLSensor):
+    """Done when at least one slot is free in the window (and ``condition(slots_by_day)`` holds)."""
+
+    poll_kind: ClassVar[str] = "condition"
+    extra_arguments: ClassVar[dict[str, Any]] = {"days_ahead": 7}
+
+    def request_arguments(self) -> dict[str, Any]:
+        arguments = super().request_arguments()
+        query = dict(arguments["query"] or {})
+        if "startDate" not in query:
+            now = datetime.now(UTC)
+            query["startDate"] = int(now.timestamp() * 1000)
+            query["endDate"] = int((now + timedelta(days=int(self.days_ahead))).timestamp() * 1000)
+        arguments["query"] = query
+        return arguments
+
+
+class GHLCollectionSensor(GHLSensor):
+    """Done when records are new (``watch="new"``) or changed (``watch="updated"``) since a watermark.
+
+    Exactly those records go to XCom (oldest first, at most ``max_records``).
+
+    Watermark: where the records carry timestamps and the run has a data interval, the records
+    created (or updated) inside the run's data interval, so reruns and backfills give the same
+    answer; the sensor waits for the interval to close. Otherwise (``watermark="cursor"``, manual runs,
+    records without timestamps) a cursor in an Airflow Variable (``cursor_key``, default
+    ``ghl_cursor__<dag>__<task>``) remembers what was delivered: the next run delivers only what came
+    after, each record exactly once, ties on timestamps included. A run that finds more than
+    ``max_records`` delivers the oldest ones and leaves the rest to the next run.
+    ``first_run="skip"`` makes a cursor's first run remember what exists and wait for what comes next.
+    ``min_records`` (default 1) is how many records make the sensor fire.
+    """
+
+    poll_kind: ClassVar[str] = "collection"
+    extra_arguments: ClassVar[dict[str, Any]] = {
+        "watch": "new", "watermark": "auto", "first_run": "deliver", "min_records": 1, "max_records": 1000,
+        "cursor_key": None,
+    }
+    cursor_store_factory: ClassVar[Callable[[str], Any]] = VariableCursorStore
+
+    def validate(self) -> None:
+        super().validate()
+        checks = (("watch", WATCHES), ("watermark", ("auto", "interval", "cursor")), ("first_run", FIRST_RUN))
+        for name, allowed in checks:
+            if getattr(self, name) not in allowed:
+                self.fail(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name in ("min_records", "max_records"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (0 if name == "min_records" else 1):
+                self.fail(f"{name} must be a whole number (>= {0 if name == 'min_records' else 1}), got {value!r}")
+
+    def request_arguments(self) -> dict[str, Any]:
+        arguments = super().request_arguments()
+        window = self.op.pagination.get("window")
+        if window and window[0] not in (arguments["query"] or {}):
+            now = datetime.now(UTC)
+            bounds = (now - DEFAULT_WINDOW, now + DEFAULT_WINDOW)
+            arguments["query"] = {**(arguments["query"] or {}),
+                                  **{name: int(moment.timestamp() * 1000) for name, moment in zip(window, bounds, strict=True)}}
+        return arguments
+
+    def cursor_store(self, context: Context) -> Any:
+        key = self.cursor_key
+        if not key:
+            ti = context["ti"]
+            suffix = f"__{ti.map_index}" if getattr(ti, "map_index", -1) not in (-1, None) else ""
+            key = f"ghl_cursor__{ti.dag_id}__{ti.task_id}{suffix}"
+        return type(self).cursor_store_factory(key)
+
+    def interval(self, context: Context) -> tuple[str, str] | None:
+        if self.watermark == "cursor":
+            return None
+        start, end = context.get("data_interval_start"), context.get("data_interval_end")
+        if start is None or end is None or start == end:
+            if self.watermark == "interval":
+                self.fail("watermark='interval' needs a DAG run with a data interval (a scheduled DAG)",
+                          "Use watermark='cursor' (or 'auto') for manually triggered or unscheduled DAGs.")
+            return None
+        return start.isoformat(), end.isoformat()
+
+    def poll_spec(self, context: Context) -> dict[str, Any]:
+        interval = self.interval(context)
+        cursor = None if interval else self.cursor_store(context).get()
+        collection = {"watch": self.watch, "interval": interval, "cursor": cursor, "first_run": self.first_run,
+                      "min_records": self.min_records, "max_records": self.max_records}
+        return {**super().poll_spec(context), "collection": collection}
+
+    def keep(self, verdict: Verdict, context: Context) -> None:
+        if verdict.cursor is not None:
+            self.cursor_store(context).set(verdict.cursor)

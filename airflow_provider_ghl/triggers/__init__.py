@@ -1,0 +1,1 @@
+"""Triggers: deferrable polling and asset-watcher event triggers."""

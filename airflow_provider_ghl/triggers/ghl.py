@@ -1,0 +1,207 @@
+"""Triggers: the deferrable sensors' poll loop, and event triggers for Airflow 3 asset watchers.
+
+Both poll with ``GHLAsyncHook`` (same auth, pacing and retries as the sync hook) and decide with
+``airflow_provider_ghl.polling`` (the same code as the sensors' ``poke``). They serialize only the
+connection id and plain JSON arguments, and yield small JSON events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
+
+from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError
+from airflow_provider_ghl.polling import CollectionPoll, record_id
+
+DAILY_LIMIT_PAUSE_S = 900.0
+"""How long a trigger waits before polling again once the daily budget is spent (HighLevel gives no reset time)."""
+
+
+def _classpath(trigger: BaseTrigger) -> str:
+    return f"{type(trigger).__module__}.{type(trigger).__qualname__}"
+
+
+def _hook(ghl_conn_id: str):
+    from airflow_provider_ghl.hooks.ghl import GHLAsyncHook
+
+    return GHLAsyncHook(ghl_conn_id=ghl_conn_id)
+
+
+class GHLPollTrigger(BaseTrigger):
+    """Runs a deferred sensor's poll until it is done, then yields one event and ends."""
+
+    def __init__(self, *, spec: dict[str, Any], ghl_conn_id: str = "ghl_default", poll_interval: float = 300.0) -> None:
+        super().__init__()
+        self.spec = spec
+        self.ghl_conn_id = ghl_conn_id
+        self.poll_interval = poll_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return _classpath(self), {"spec": self.spec, "ghl_conn_id": self.ghl_conn_id, "poll_interval": self.poll_interval}
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_ghl.sensors.base import arun_poll
+
+        hook = _hook(self.ghl_conn_id)
+        spec = json.loads(json.dumps(self.spec))  # a private copy: the cursor advances in memory
+        while True:
+            try:
+                verdict = await arun_poll(spec, hook)
+            except GHLDailyLimitError as error:
+                self.log.warning("daily request budget spent; polling again later: %s", error)
+                await asyncio.sleep(max(self.poll_interval, error.retry_after_s or DAILY_LIMIT_PAUSE_S))
+                continue
+            except GHLInputError as error:
+                yield TriggerEvent({"status": "input", "message": str(error)})
+                return
+            except Exception as error:  # the worker turns this into a task failure
+                yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
+                return
+            if verdict.done:
+                yield TriggerEvent({"status": "done", "result": verdict.result, "cursor": verdict.cursor,
+                                    "message": verdict.message})
+                return
+            if verdict.cursor is not None and "collection" in spec:
+                spec["collection"] = {**spec["collection"], "cursor": verdict.cursor}
+            self.log.info("%s: %s", spec["operation"], verdict.message)
+            await asyncio.sleep(self.poll_interval)
+
+
+class GHLEventTrigger(BaseEventTrigger):
+    """Emits one asset event per batch of new (or updated) records of a HighLevel collection.
+
+    For ``Asset(..., watchers=[AssetWatcher(name=..., trigger=GHLContactEventTrigger(...))])``. The
+    cursor (last timestamp and the ids delivered at it) is kept in the asset's state store (Airflow
+    3.3), so a triggerer restart neither loses nor repeats changes, and a batch is emitted only once:
+    nothing re-fires forever. A first start remembers what exists (``first_run="skip"``) unless told
+    to deliver it. Each event's payload is small JSON: the operation, the ids, their timestamps and an
+    ``event_key`` that consumers may use to drop a repeated delivery.
+    """
+
+    operation: ClassVar[str]
+    watch_default: ClassVar[str] = "updated"
+    CURSOR_KEY: ClassVar[str] = "ghl_cursor"
+
+    def __init__(
+        self, *, ghl_conn_id: str = "ghl_default", watch: str | None = None, poll_interval: float = 60.0,
+        first_run: str = "skip", max_records: int = 100, location_id: str | None = None,
+        query: dict | None = None, body: dict | None = None, **path_arguments: Any,
+    ) -> None:
+        super().__init__()
+        self.ghl_conn_id = ghl_conn_id
+        self.watch = watch or self.watch_default
+        self.poll_interval = poll_interval
+        self.first_run = first_run
+        self.max_records = max_records
+        self.location_id = location_id
+        self.query = query
+        self.body = body
+        self.path_arguments = path_arguments
+        self._memory_cursor: dict | None = None
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return _classpath(self), {
+            "ghl_conn_id": self.ghl_conn_id, "watch": self.watch, "poll_interval": self.poll_interval,
+            "first_run": self.first_run, "max_records": self.max_records, "location_id": self.location_id,
+            "query": self.query, "body": self.body, **self.path_arguments,
+        }
+
+    async def load_cursor(self) -> dict | None:
+        store = getattr(self, "asset_state_store", None)
+        if store is None:
+            return self._memory_cursor
+        return await store.aget(self.CURSOR_KEY, default=None)
+
+    async def save_cursor(self, cursor: dict) -> None:
+        store = getattr(self, "asset_state_store", None)
+        if store is None:
+            self._memory_cursor = cursor
+        else:
+            await store.aset(self.CURSOR_KEY, cursor)
+
+    async def poll_once(self, hook: Any) -> tuple[dict | None, dict | None]:
+        """One poll: (event payload or ``None``, cursor to keep or ``None``)."""
+        arguments = {**self.path_arguments, "query": self.query, "body": self.body, "location_id": self.location_id}
+        records = [record async for record in hook.apaginate(self.operation, **arguments)]
+        poll = CollectionPoll(operation=self.operation, watch=self.watch, cursor=await self.load_cursor(),
+                              first_run=self.first_run, max_records=self.max_records)
+        verdict = poll.evaluate(records, datetime.now(UTC))
+        if not verdict.done:
+            return None, verdict.cursor
+        field = poll.field_name
+        changes = [{"id": record_id(r), field or "at": r.get(field) if field else None} for r in verdict.result]
+        key = hashlib.sha1(json.dumps(verdict.cursor, sort_keys=True).encode()).hexdigest()[:16]
+        payload = {"operation": self.operation, "watch": self.watch, "count": len(changes),
+                   "ids": [c["id"] for c in changes], "changes": changes, "event_key": key}
+        return payload, verdict.cursor
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = _hook(self.ghl_conn_id)
+        while True:
+            try:
+                payload, cursor = await self.poll_once(hook)
+            except GHLDailyLimitError as error:
+                self.log.warning("daily request budget spent; polling again later: %s", error)
+                await asyncio.sleep(max(self.poll_interval, error.retry_after_s or DAILY_LIMIT_PAUSE_S))
+                continue
+            if payload is not None:
+                yield TriggerEvent(payload)
+            if cursor is not None:
+                await self.save_cursor(cursor)
+            await asyncio.sleep(self.poll_interval)
+
+
+class GHLContactEventTrigger(GHLEventTrigger):
+    """New or updated contacts of the location (Search Contacts)."""
+
+    operation = "search_contacts"
+
+
+class GHLOpportunityEventTrigger(GHLEventTrigger):
+    """New or updated opportunities (Search Opportunities)."""
+
+    operation = "search_opportunities"
+
+
+class GHLAppointmentEventTrigger(GHLEventTrigger):
+    """New or updated appointments of a calendar, user or group (``query={"calendarId": ...}``)."""
+
+    operation = "list_calendar_events"
+
+
+class GHLConversationEventTrigger(GHLEventTrigger):
+    """Conversations with new messages (Search Conversations, ``watch="updated"``) or new conversations."""
+
+    operation = "search_conversations"
+
+
+class GHLMessageEventTrigger(GHLEventTrigger):
+    """New messages of one conversation (``conversation_id=...``)."""
+
+    operation = "get_messages_by_conversation"
+    watch_default: ClassVar[str] = "new"
+
+
+class GHLContactTaskEventTrigger(GHLEventTrigger):
+    """New or updated tasks of one contact (``contact_id=...``)."""
+
+    operation = "get_contact_tasks"
+
+
+class GHLContactNoteEventTrigger(GHLEventTrigger):
+    """New or updated notes of one contact (``contact_id=...``)."""
+
+    operation = "get_contact_notes"
+
+
+__all__ = [
+    "GHLAppointmentEventTrigger", "GHLContactEventTrigger", "GHLContactNoteEventTrigger", "GHLContactTaskEventTrigger",
+    "GHLConversationEventTrigger", "GHLEventTrigger", "GHLMessageEventTrigger", "GHLOpportunityEventTrigger",
+    "GHLPollTrigger",
+]
