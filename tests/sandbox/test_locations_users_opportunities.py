@@ -91,8 +91,8 @@ def test_create_location_needs_a_company_and_shows_up_in_search(fresh_sandbox, a
     assert_error(bad, 422, "country")
 
 
-def test_custom_fields_by_model(fresh_sandbox, api):
-    location_id = fresh_sandbox.location_id
+def test_custom_fields_by_model(sandbox, api):
+    location_id = sandbox.location_id
     contact = call(api, "list_custom_fields", location_id=location_id, params={"model": "contact"})["customFields"]
     opportunity = call(api, "list_custom_fields", location_id=location_id, params={"model": "opportunity"})
     everything = call(api, "list_custom_fields", location_id=location_id)["customFields"]
@@ -107,10 +107,10 @@ def test_custom_fields_by_model(fresh_sandbox, api):
     assert_error(call(api, "list_custom_fields", location_id=location_id, params={"model": "x"}, expect=422), 422)
 
 
-def test_get_company_counts_its_locations(fresh_sandbox, api):
-    company = call(api, "get_company", company_id=fresh_sandbox.company_id)["company"]
-    assert company["id"] == fresh_sandbox.company_id
-    assert company["locationCount"] == len(table(fresh_sandbox, "locations"))
+def test_get_company_counts_its_locations(sandbox, api):
+    company = call(api, "get_company", company_id=sandbox.company_id)["company"]
+    assert company["id"] == sandbox.company_id
+    assert company["locationCount"] == len(table(sandbox, "locations"))
     assert_error(call(api, "get_company", company_id="otherCompany00000000", expect=403), 403)
 
 
@@ -218,15 +218,15 @@ def test_businesses_page_and_round_trip(fresh_sandbox, api):
 
 
 # -- workflows, campaigns, snapshots -------------------------------------------------------------
-def test_workflows_campaigns_and_snapshots_are_listed(fresh_sandbox, api):
-    location_id = fresh_sandbox.location_id
+def test_workflows_campaigns_and_snapshots_are_listed(sandbox, api):
+    location_id = sandbox.location_id
     workflows = call(api, "list_workflows", params={"locationId": location_id})["workflows"]
     assert {w["status"] for w in workflows} == {"published", "draft"}
-    assert len(workflows) == len(table(fresh_sandbox, "workflows"))
+    assert len(workflows) == len(table(sandbox, "workflows"))
     campaigns = call(api, "list_campaigns", params={"locationId": location_id})["campaigns"]
     drafts = call(api, "list_campaigns", params={"locationId": location_id, "status": "draft"})["campaigns"]
     assert drafts and {c["status"] for c in drafts} == {"draft"} and len(drafts) < len(campaigns)
-    snapshots = call(api, "list_snapshots", params={"companyId": fresh_sandbox.company_id})["snapshots"]
+    snapshots = call(api, "list_snapshots", params={"companyId": sandbox.company_id})["snapshots"]
     assert snapshots and all(s["type"] for s in snapshots)
     assert_error(call(api, "list_snapshots", expect=422), 422, "companyId")
 
@@ -247,8 +247,8 @@ def search(api, location_id: str, **params: str) -> dict:
     return call(api, "search_opportunities", params={"location_id": location_id, **params})
 
 
-def test_pipelines_have_stages(fresh_sandbox, api):
-    found = pipelines(api, fresh_sandbox.location_id)
+def test_pipelines_have_stages(sandbox, api):
+    found = pipelines(api, sandbox.location_id)
     assert len(found) >= 2
     assert all(p["stages"] and all(s["id"] and s["name"] for s in p["stages"]) for p in found)
 
@@ -389,6 +389,25 @@ def test_followers_are_added_and_removed(fresh_sandbox, api):
     stranger = call(api, "add_opportunity_followers", opportunity_id=opportunity_id,
                     json={"followers": ["notAUser00000000000"]}, expect=422)
     assert_error(stranger, 422, "followers")
+
+
+@pytest.mark.parametrize(("key", "params", "records", "allowed_missing"), [
+    ("search_opportunities", {"location_id": "{location}", "status": "lost", "limit": "100"}, "opportunities",
+     {"externalObjectId", "indexVersion", "assignedTo"}),
+    ("search_users", {"companyId": "{company}"}, "users", {"scopes"}),
+    ("list_businesses_by_location", {"locationId": "{location}"}, "businesses", set()),
+    ("list_locations", {}, "locations", set()),
+    ("list_workflows", {"locationId": "{location}"}, "workflows", set()),
+])
+def test_records_carry_the_schemas_fields(sandbox, api, key, params, records, allowed_missing):
+    """Records hold the official schema's fields (and ``dateAdded`` besides); left-out fields are deliberate."""
+    ids = {"{location}": sandbox.location_id, "{company}": sandbox.company_id}
+    found = call(api, key, params={k: ids.get(v, v) for k, v in params.items()})[records]
+    expected = set(operations()[key].record_fields)
+    assert found
+    for record in found:
+        assert set(record) - expected <= {"dateAdded"}
+        assert expected - set(record) <= allowed_missing
 
 
 def test_every_operation_of_these_areas_is_exercised():
