@@ -90,3 +90,12 @@ def test_render_path_quotes_arguments():
 
 def test_catalog_file_is_valid_json_with_source():
     assert "operations.csv" in json.loads(CATALOG_FILE.read_text())["source"]
+
+
+def test_readme_catalog_table_is_up_to_date():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import catalog_table
+
+    assert catalog_table.render(catalog_table.README.read_text()) == catalog_table.README.read_text(), (
+        "README.md's catalog table is out of date: run python tools/catalog_table.py"
+    )
