@@ -45,3 +45,51 @@ def api(sandbox):
         return httpx.request(method, sandbox.base_url + path, headers=headers, timeout=30, **kwargs)
 
     return request
+
+
+@pytest.fixture
+def ghl_connections(sandbox, monkeypatch):
+    """Airflow connections to the session sandbox: ghl_default (full), ghl_readonly, ghl_oauth, ghl_agency."""
+    for conn_id, kind in (("GHL_DEFAULT", "full"), ("GHL_READONLY", "readonly"), ("GHL_OAUTH", "oauth"),
+                          ("GHL_AGENCY", "agency")):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id}", sandbox.connection_json(kind))
+    return sandbox
+
+
+class MemoryCursorStore:
+    """Stands in for the Variable-backed cursor store of collection sensors outside a task runner."""
+
+    cursors: dict[str, dict] = {}
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self) -> dict | None:
+        return self.cursors.get(self.key)
+
+    def set(self, cursor: dict) -> None:
+        self.cursors[self.key] = cursor
+
+
+@pytest.fixture
+def cursor_store(monkeypatch):
+    """Collection sensors keep their cursors in memory for the test (cleared before and after)."""
+    from airflow_provider_ghl.sensors.base import GHLCollectionSensor
+
+    MemoryCursorStore.cursors.clear()
+    monkeypatch.setattr(GHLCollectionSensor, "cursor_store_factory", MemoryCursorStore)
+    yield MemoryCursorStore.cursors
+    MemoryCursorStore.cursors.clear()
+
+
+class FakeTaskInstance:
+    def __init__(self, dag_id: str, task_id: str, try_number: int = 1, map_index: int = -1) -> None:
+        self.dag_id, self.task_id, self.try_number, self.map_index = dag_id, task_id, try_number, map_index
+
+
+def task_context(task_id: str = "task", *, dag_id: str = "test_dag", interval=None, try_number: int = 1,
+                 map_index: int = -1) -> dict:
+    """A minimal Airflow context for calling ``execute``/``poke`` directly (``interval``: (start, end) datetimes)."""
+    start, end = interval or (None, None)
+    return {"ti": FakeTaskInstance(dag_id, task_id, try_number, map_index),
+            "data_interval_start": start, "data_interval_end": end}
