@@ -42,7 +42,8 @@ def api(sandbox):
 
     def request(method: str, path: str, *, version: str = "2021-07-28", token: str | None = None, **kwargs):
         headers = {"Authorization": f"Bearer {token or sandbox.connection('full')['password']}", "Version": version}
-        return httpx.request(method, sandbox.base_url + path, headers=headers, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.request(method, sandbox.base_url + path, headers=headers, **kwargs)
 
     return request
 

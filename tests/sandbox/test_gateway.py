@@ -69,7 +69,7 @@ def test_rate_limit_headers_burst_429_and_recovery(fresh_sandbox, api):
     headers = responses[0].headers
     assert headers["X-RateLimit-Max"] == "5" and headers["X-RateLimit-Remaining"] == "4"
     assert headers["X-RateLimit-Interval-Milliseconds"] == "1000"
-    assert {"X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining"} <= set(headers)
+    assert {"x-ratelimit-limit-daily", "x-ratelimit-daily-remaining"} <= {name.lower() for name in headers}
     assert responses[-1].headers["X-RateLimit-Remaining"] == "0"
     time.sleep(1.05)
     assert api("GET", f"/contacts/{contact_id}").status_code == 200
