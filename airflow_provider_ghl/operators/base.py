@@ -18,7 +18,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_ghl.declare import DeclaredOperation, is_templated
 from airflow_provider_ghl.exceptions import GHLInputError
-from airflow_provider_ghl.links import GHLRecordLink, record_url
+from airflow_provider_ghl.links import DEFAULT_APP_URL, GHLRecordLink, record_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -59,7 +59,8 @@ class GHLOperator(DeclaredOperation, BaseOperator):
             return
         record_id = self.record_id(result)
         if record_id:
-            app_url = self.hook.app_url
+            # The hook may not know the app's address (its connection has no such setting): HighLevel's own.
+            app_url = getattr(self.hook, "app_url", None) or DEFAULT_APP_URL
             location = self.location_id or self.hook.location_id
             self.ghl_record_url = record_url(app_url, location, self.record_kind, record_id)
 
