@@ -21,6 +21,7 @@ CATALOG_FILE = Path(__file__).with_name("catalog.json")
 NOT_ENFORCED_BODY_FIELDS: dict[str, frozenset[str]] = {
     "upsert_opportunity": frozenset({"followers", "isRemoveAllFollowers", "followersActionType"}),
     "create_contact_task": frozenset({"completed"}),
+    "bulk_business_update": frozenset({"businessId"}),  # null is allowed: it detaches the contacts
 }
 
 
