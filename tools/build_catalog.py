@@ -110,6 +110,11 @@ def resolve(spec: dict, schema: dict | None, common: dict) -> dict | None:
 
 def json_type(spec: dict, schema: dict | None, common: dict) -> str:
     schema = resolve(spec, schema, common) or {}
+    if schema.get("type") == "object" and "properties" not in schema and "example" in schema \
+            and not isinstance(schema["example"], dict):
+        # NestJS declares some scalars as object (labels, dates, amounts) while its example, and HighLevel,
+        # use a scalar: the type is unknown, so operators must not refuse the value HighLevel expects.
+        return "any"
     if "type" in schema:
         return schema["type"]
     if "anyOf" in schema or "oneOf" in schema:
