@@ -1,0 +1,1 @@
+"""Transfers: HighLevel records into files or object storage."""

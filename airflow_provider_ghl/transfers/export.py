@@ -1,0 +1,243 @@
+"""``GHLExportOperator``: stream any HighLevel list or search operation into a file, incrementally.
+
+Records go from the hook's paginator straight to the output, one at a time, so memory does not grow
+with the number of records. The file appears complete or not at all: it is written under a temporary
+name next to the target and moved into place at the end; a failure removes the temporary file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_ghl.catalog import get_operation
+from airflow_provider_ghl.exceptions import GHLInputError
+from airflow_provider_ghl.polling import TIMESTAMP_FIELDS, parse_timestamp
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_ghl.hooks.ghl import GHLHook
+
+FORMATS = ("jsonl", "csv")
+MODES = ("incremental", "full")
+PER_CONTACT_ARGUMENT = "contact_id"
+# Where the official schema leaves a search's record shape empty, the record shape of the single-record read.
+COLUMN_SOURCES = {"search_contacts": "get_contact"}
+CUSTOM_FIELD_MODELS = {"contacts": "contact", "opportunities": "opportunity"}
+PROGRESS_EVERY_S = 10.0
+
+
+class GHLExportOperator(BaseOperator):
+    """Export every record of a HighLevel list/search operation to JSON Lines or CSV.
+
+    :param operation: a collection operation of the catalog (``search_contacts``, ``search_opportunities``,
+        ``list_calendar_events``, ``search_conversations``, ``search_users``, ``list_businesses_by_location``,
+        ``get_contact_tasks``, ``get_contact_notes``, ...).
+    :param path: where to write (templated): a local path or any ``ObjectStoragePath`` URL
+        (``s3://bucket/ghl/contacts/{{ ds }}.jsonl``). One file per data interval makes reruns idempotent.
+    :param format: ``jsonl`` or ``csv`` (default: from the path's suffix, else ``jsonl``). CSV columns are
+        the record fields of HighLevel's official schema in a stable order, custom fields as ``cf:<key>``
+        columns, nested values as JSON, and an ``_extra`` column with any field the schema does not list.
+    :param mode: ``incremental`` (default): the records created (``watch="new"``) or updated
+        (``watch="updated"``, default) inside the run's data interval, so reruns rewrite the same file with
+        the same content and backfills work. ``full``: every record.
+    :param arguments: path arguments of the operation by name (``{"contact_id": ...}``).
+    :param for_each_contact: for per-contact operations (tasks, notes, appointments of a contact): export
+        them for every contact of ``contact_query`` (a Search Contacts body) in this one task. One task, not
+        a mapped task per contact, because a location has up to hundreds of thousands of contacts: one file,
+        one rate-limit budget, bounded memory, and no scheduler load of a task instance per contact.
+    :param query: / :param body: / :param location_id: / :param ghl_conn_id: as for every GHL operator.
+
+    Returns ``{"path", "count", "operation", "window", "format"}`` to XCom (never the records).
+    """
+
+    template_fields: Sequence[str] = ("operation", "path", "arguments", "query", "body", "location_id", "contact_query")
+    template_fields_renderers: ClassVar[dict[str, str]] = {"arguments": "json", "query": "json", "body": "json",
+                                                           "contact_query": "json"}
+    ui_color = "#e8f5e9"
+
+    def __init__(
+        self, *, operation: str, path: str | ObjectStoragePath, format: str | None = None, mode: str = "incremental",
+        watch: str = "updated", arguments: dict[str, Any] | None = None, query: dict | None = None,
+        body: dict | None = None, location_id: str | None = None, for_each_contact: bool = False,
+        contact_query: dict | None = None, page_size: int | None = None, ghl_conn_id: str = "ghl_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.operation, self.path, self.format, self.mode, self.watch = operation, path, format, mode, watch
+        self.arguments, self.query, self.body, self.location_id = arguments or {}, query, body, location_id
+        self.for_each_contact, self.contact_query, self.page_size = for_each_contact, contact_query, page_size
+        self.ghl_conn_id = ghl_conn_id
+        if "{{" not in str(operation):
+            self.check()
+
+    # -- checks, before any request -----------------------------------------------------------------
+    def check(self) -> None:
+        op = get_operation(self.operation)
+        problems = []
+        if not op.is_collection:
+            problems.append(f"operation {op.key!r} returns one record, not a list: export a list/search operation")
+        if self.mode not in MODES:
+            problems.append(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.watch not in ("new", "updated"):
+            problems.append(f"watch must be 'new' or 'updated', got {self.watch!r}")
+        if self.format is not None and self.format not in FORMATS:
+            problems.append(f"format must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        if self.mode == "incremental" and self.timestamp_field is None and op.paging_style != "time_window":
+            problems.append(f"{op.key} records carry no {self.watch} timestamp, so mode='incremental' cannot select an "
+                            "interval: use mode='full'")
+        per_contact = any(p.argument == PER_CONTACT_ARGUMENT for p in op.path_params)
+        if per_contact and not self.for_each_contact and PER_CONTACT_ARGUMENT not in self.arguments:
+            problems.append(f"{op.key} reads one contact's records: pass arguments={{'contact_id': ...}} "
+                            "or for_each_contact=True")
+        if self.for_each_contact and not per_contact:
+            problems.append(f"for_each_contact=True needs a per-contact operation; {op.key} is not one")
+        if problems:
+            raise GHLInputError("; ".join(problems), operation=op.key)
+
+    @property
+    def timestamp_field(self) -> str | None:
+        created, updated = TIMESTAMP_FIELDS.get(self.operation, (None, None))
+        return updated if self.watch == "updated" else created
+
+    @cached_property
+    def hook(self) -> GHLHook:
+        from airflow_provider_ghl.hooks.ghl import GHLHook
+
+        return GHLHook(ghl_conn_id=self.ghl_conn_id)
+
+    # -- run ---------------------------------------------------------------------------------------
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk import ObjectStoragePath
+
+        self.check()
+        window = self.window(context)
+        target = self.path if not isinstance(self.path, str) else ObjectStoragePath(self.path)
+        fmt = self.format or ("csv" if str(target).endswith(".csv") else "jsonl")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
+        count = 0
+        try:
+            with temporary.open("w", newline="" if fmt == "csv" else None, encoding="utf-8") as handle:
+                write = self.csv_writer(handle) if fmt == "csv" else self.jsonl_writer(handle)
+                for record in self.progress(self.selected(window)):
+                    write(record)
+                    count += 1
+            temporary.replace(target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        self.log.info("exported %d %s records to %s", count, self.operation, target)
+        return {"path": str(target), "count": count, "operation": self.operation,
+                "window": [w.isoformat() for w in window] if window else None, "format": fmt}
+
+    def window(self, context: Context) -> tuple[datetime, datetime] | None:
+        if self.mode == "full":
+            return None
+        start, end = context.get("data_interval_start"), context.get("data_interval_end")
+        if start is None or end is None or start == end:
+            raise GHLInputError(
+                "mode='incremental' needs a DAG run with a data interval (a scheduled DAG)", operation=self.operation,
+                hint="Schedule the DAG, or use mode='full'.",
+            )
+        return start, end
+
+    def selected(self, window: tuple[datetime, datetime] | None) -> Iterator[dict]:
+        field = self.timestamp_field
+        for record in self.records(window):
+            if window is None or field is None:
+                yield record
+                continue
+            moment = parse_timestamp(record.get(field))
+            if moment is not None and window[0] <= moment < window[1]:
+                yield record
+
+    def records(self, window: tuple[datetime, datetime] | None) -> Iterator[dict]:
+        op = get_operation(self.operation)
+        query, body = dict(self.query or {}), self.body
+        window_params = op.pagination.get("window")
+        if window_params and window is not None and window_params[0] not in query:
+            query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(window_params, window, strict=True)})
+        if op.key == "search_contacts" and window is not None and self.timestamp_field:
+            body = self.narrowed_search(body, window)
+        common = {"query": query or None, "body": body, "location_id": self.location_id, "page_size": self.page_size}
+        if not self.for_each_contact:
+            yield from self.hook.paginate(op.key, **common, **self.arguments)
+            return
+        for contact in self.hook.paginate("search_contacts", body=self.contact_query, location_id=self.location_id):
+            for record in self.hook.paginate(op.key, **common, **{**self.arguments, "contact_id": contact["id"]}):
+                yield {"contactId": contact["id"], **record}
+
+    def narrowed_search(self, body: dict | None, window: tuple[datetime, datetime]) -> dict:
+        """Let HighLevel's search do the interval filtering (the client still checks every record)."""
+        body = dict(body or {})
+        interval = {"gte": window[0].isoformat(), "lt": window[1].isoformat()}
+        body["filters"] = [*body.get("filters", []), {"field": self.timestamp_field, "operator": "range", "value": interval}]
+        return body
+
+    def progress(self, records: Iterator[dict]) -> Iterator[dict]:
+        started = last = time.monotonic()
+        for count, record in enumerate(records, 1):
+            yield record
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S:
+                last = now
+                self.log.info("%s: %d records written (%.0f/s)", self.operation, count, count / (now - started))
+
+    # -- writers -----------------------------------------------------------------------------------
+    @staticmethod
+    def jsonl_writer(handle: Any):
+        def write(record: dict) -> None:
+            handle.write(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+            handle.write("\n")
+
+        return write
+
+    def csv_writer(self, handle: Any):
+        fields, custom = self.columns()
+        custom_columns = [f"cf:{key}" for key in custom.values()]
+        writer = csv.writer(handle)
+        writer.writerow([*fields, *custom_columns, "_extra"])
+        known = set(fields) | {"customFields"}
+
+        def cell(value: Any) -> Any:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+        def write(record: dict) -> None:
+            values = {str(f.get("id")): f.get("value", f.get("field_value")) for f in record.get("customFields") or []
+                      if isinstance(f, dict)}
+            extra = {k: v for k, v in record.items() if k not in known}
+            writer.writerow([
+                *(cell(record.get(name)) for name in fields),
+                *(cell(values.get(field_id)) for field_id in custom),
+                json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else "",
+            ])
+
+        return write
+
+    def columns(self) -> tuple[list[str], dict[str, str]]:
+        """Schema fields (stable order) and custom fields (id -> key) of the exported records."""
+        op = get_operation(self.operation)
+        source = get_operation(COLUMN_SOURCES.get(op.key, op.key))
+        fields = sorted(set(source.record_fields) - {"customFields"})
+        if self.for_each_contact and "contactId" not in fields:
+            fields.insert(0, "contactId")
+        if "id" in fields:
+            fields.remove("id")
+            fields.insert(0, "id")
+        custom: dict[str, str] = {}
+        model = CUSTOM_FIELD_MODELS.get(op.area) if "customFields" in source.record_fields else None
+        if model:
+            response = self.hook.call("list_custom_fields", location_id=self.location_id, query={"model": model})
+            listed = sorted(response.get("customFields", []), key=lambda f: str(f.get("fieldKey") or f.get("id")))
+            custom = {str(f["id"]): str(f.get("fieldKey") or f["id"]) for f in listed}
+        return fields, custom
