@@ -170,6 +170,9 @@ def test_calendars_round_trip(ghl):
                                                    "round_robin"}), 422, "teamMembers")
     assert_error(ghl("create_calendar", 422, json={"locationId": location, "name": "U", "teamMembers":
                                                    [{"userId": "nobody"}]}), 422, "teamMembers")
+    endless = {"slotInterval": 0, "openHours": [{"daysOfTheWeek": [7], "hours": [{"openHour": 9}]}]}
+    assert_error(ghl("update_calendar", 422, path={"calendar_id": calendars[0]["id"]}, json=endless), 422,
+                 "slotInterval", "openHours.0.daysOfTheWeek", "openHours.0.hours.0")
 
 
 # -- free slots ----------------------------------------------------------------------------------------
@@ -263,6 +266,7 @@ def test_calendar_events_windows_and_filters(ghl):
     assert_error(ghl("list_blocked_slots", 422, params=window), 422, "calendarId")
     no_end = {"locationId": location, "startTime": str(first), "calendarId": calendars[0]["id"]}
     assert_error(ghl("list_calendar_events", 422, params=no_end), 422, "endTime")
+    assert_error(ghl("list_calendar_events", 422, params={**no_end, "endTime": "tomorrow"}), 422, "endTime")
 
 
 def test_appointment_round_trip(ghl):

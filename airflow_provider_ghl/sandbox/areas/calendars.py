@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from airflow_provider_ghl.catalog import operations
 from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles, pick, require_fields
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 DAY_MS = 86_400_000
 MAX_SLOT_WINDOW_MS = 31 * DAY_MS
+MAX_EPOCH_MS = 253_370_678_400_000  # 9998-12-31: any later and a local date could overflow datetime
 # The spec caps the appointment-notes page at 20 (``limit`` maximum: 20), below the catalog's generic 100.
 NOTES_MAX_LIMIT = 20
 NOTIFICATIONS_DEFAULT_LIMIT = 100
@@ -57,17 +59,8 @@ TYPE_MESSAGES = {
     "array": "{} must be an array",
     "object": "{} must be an object",
 }
-NOTIFICATION_FIELDS = {
-    "receiverType": "string", "channel": "string", "notificationType": "string", "isActive": "boolean",
-    "deleted": "boolean", "templateId": "string", "body": "string", "subject": "string", "afterTime": "array",
-    "beforeTime": "array", "additionalEmailIds": "array", "additionalPhoneNumbers": "array",
-    "selectedUsers": "array", "fromAddress": "string", "fromName": "string", "fromNumber": "string",
-}
-APPOINTMENT_RESPONSE_FIELDS = (
-    "id", "calendarId", "locationId", "contactId", "startTime", "endTime", "title", "meetingLocationType",
-    "appointmentStatus", "assignedUserId", "address", "isRecurring", "rrule",
-)
-BLOCK_SLOT_RESPONSE_FIELDS = ("id", "locationId", "title", "startTime", "endTime", "calendarId", "assignedUserId")
+# A notification's fields and types (the create body's items are not in the catalog: it is an array).
+NOTIFICATION_FIELDS = operations()["update_calendar_notification"].body.properties
 # Appointment fields a client may set; the other body flags steer the booking and are not stored.
 APPOINTMENT_STORED_FIELDS = (
     "title", "meetingLocationType", "meetingLocationId", "appointmentStatus", "assignedUserId", "description",
@@ -114,9 +107,12 @@ def check_body(call: Call) -> dict:
 def epoch_query(call: Call, name: str) -> int:
     raw = call.query.get(name, "")
     try:
-        return int(float(raw))
-    except ValueError:
-        raise unprocessable(f"{name} must be a timestamp in milliseconds") from None
+        value = int(float(raw))
+    except (ValueError, OverflowError):
+        value = -1
+    if not 0 <= value <= MAX_EPOCH_MS:
+        raise unprocessable(f"{name} must be a timestamp in milliseconds")
+    return value
 
 
 def body_time(data: dict, name: str) -> datetime | None:
@@ -125,7 +121,7 @@ def body_time(data: dict, name: str) -> datetime | None:
         return None
     try:
         return parse_time(value)
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError, OSError):
         raise unprocessable(f"{name} must be a valid ISO 8601 date string") from None
 
 
@@ -159,7 +155,7 @@ def known_users(call: Call, user_ids: Iterable[str], field: str) -> None:
     users = call.table("users")
     unknown = [u for u in user_ids if u not in users]
     if unknown:
-        raise unprocessable(f"{field} contains unknown user ids: {', '.join(unknown)}")
+        raise unprocessable(f"{field} contains unknown user ids: {', '.join(map(str, unknown))}")
 
 
 # -- calendar groups -----------------------------------------------------------------------------------
@@ -255,25 +251,47 @@ def apply_calendar_settings(call: Call, calendar: dict, data: dict) -> None:
         call.record("calendar_groups", data["groupId"], "Group")
     members = data.get("teamMembers")
     if members is not None:
-        problems = [f"teamMembers.{i}.userId should not be empty" for i, m in enumerate(members)
-                    if not isinstance(m, dict) or not m.get("userId")]
+        problems = [f"teamMembers.{i}.userId must be a string" for i, m in enumerate(members)
+                    if not isinstance(m, dict) or not isinstance(m.get("userId"), str) or not m["userId"]]
         if problems:
             raise unprocessable(*problems)
         known_users(call, [m["userId"] for m in members], "teamMembers")
         data = {**data, "teamMembers": [{**team_member(m["userId"]), **m} for m in members]}
-    for index, rule in enumerate(data.get("openHours") or []):
-        if not isinstance(rule, dict) or not isinstance(rule.get("daysOfTheWeek"), list) \
-                or not isinstance(rule.get("hours"), list):
-            raise unprocessable(f"openHours.{index} must have daysOfTheWeek and hours")
+    # Free slots step through these, so a zero or negative length would never end.
+    problems = [f"{name} must not be less than 1" for name in ("slotDuration", "slotInterval")
+                if isinstance(data.get(name), int | float) and data[name] < 1]
+    problems += open_hours_problems(data.get("openHours") or [])
+    if problems:
+        raise unprocessable(*problems)
     settable = set(call.op.body.properties) - {"locationId", "meetingLocation"}
     calendar.update({k: v for k, v in data.items() if k in settable and v is not None})
+
+
+def open_hours_problems(rules: list) -> list[str]:
+    """What is wrong with an ``openHours`` list (``OpenHour``/``Hour`` of the spec: days 0-6, hours 0-23)."""
+    problems = []
+    limits = {"openHour": 23, "openMinute": 60, "closeHour": 23, "closeMinute": 60}
+    for index, rule in enumerate(rules):
+        where = f"openHours.{index}"
+        if not isinstance(rule, dict) or not isinstance(rule.get("daysOfTheWeek"), list) \
+                or not isinstance(rule.get("hours"), list):
+            problems.append(f"{where} must have daysOfTheWeek and hours arrays")
+            continue
+        if not all(isinstance(d, int) and 0 <= d <= 6 for d in rule["daysOfTheWeek"]):
+            problems.append(f"{where}.daysOfTheWeek must hold numbers from 0 (Sunday) to 6")
+        for position, hours in enumerate(rule["hours"]):
+            if not isinstance(hours, dict) or not all(
+                    isinstance(hours.get(k), int) and 0 <= hours[k] <= top for k, top in limits.items()):
+                problems.append(f"{where}.hours.{position} needs openHour, openMinute, closeHour, closeMinute "
+                                "(hours 0-23, minutes 0-60)")
+    return problems
 
 
 @handles("list_calendars")
 def list_calendars(call: Call) -> dict:
     group_id = call.query.get("groupId")
     # showDrafted defaults to true; a drafted calendar is one that is not active (yet).
-    show_drafted = call.query.get("showDrafted", "true").lower() != "false"
+    show_drafted = bool_query(call, "showDrafted") is not False
     calendars = [
         public(c) for c in location_records(call, "calendars")
         if (not group_id or c.get("groupId") == group_id) and (show_drafted or c.get("isActive", True))
@@ -505,7 +523,7 @@ def create_appointment(call: Call) -> dict:
     }
     place_appointment(call, event, data, calendar)
     call.state.insert("events", event)
-    return pick(event, APPOINTMENT_RESPONSE_FIELDS)
+    return pick(event, call.op.record_fields)
 
 
 @handles("update_appointment")
@@ -516,17 +534,22 @@ def update_appointment(call: Call) -> dict:
         known_users(call, [data["assignedUserId"]], "assignedUserId")
     calendar = call.record("calendars", data.get("calendarId") or event["calendarId"], "Calendar")
     place_appointment(call, event, data, calendar)
-    return pick(event, APPOINTMENT_RESPONSE_FIELDS)
+    return pick(event, call.op.record_fields)
 
 
 @handles("delete_calendar_event")
 def delete_calendar_event(call: Call) -> dict:
     event = event_record(call, call.path["eventId"])
     del call.table("events")[event["id"]]
+    notes = call.table("appointment_notes")
+    for note_id in [n["id"] for n in notes.values() if n["_appointmentId"] == event["id"]]:
+        del notes[note_id]
     return {"succeeded": True}
 
 
 def block_slot(call: Call, event: dict) -> dict:
+    """Apply a create/update body to a blocked slot. The spec's text says "calendarId or assignedUserId, not both"
+    but its schema requires calendarId, so both are accepted (a user's block on one calendar)."""
     data = check_body(call)
     calendar = call.record("calendars", data["calendarId"], "Calendar")
     if data.get("assignedUserId"):
@@ -541,7 +564,7 @@ def block_slot(call: Call, event: dict) -> dict:
         if data.get(name) is not None:
             event[name] = data[name]
     event["users"] = [event["assignedUserId"]] if event.get("assignedUserId") else []
-    return pick(event, BLOCK_SLOT_RESPONSE_FIELDS)
+    return pick(event, call.op.record_fields)
 
 
 def new_block(state: SandboxState, location_id: str, added: str) -> dict:
@@ -891,44 +914,63 @@ def seed_appointments(state: SandboxState, calendars: list[dict], contacts: list
                       anchor: datetime) -> None:
     """Appointments over the 90 days before the anchor and the 30 after; groups share start and booking time."""
     rng = state.rng
-    count = max(40, state.config.contacts // 2)
+    count = max(40, state.config.contacts // 4)
     earliest_added = anchor - timedelta(days=90)
     past_statuses, past_weights = zip(*PAST_STATUSES, strict=True)
     future_statuses, future_weights = zip(*FUTURE_STATUSES, strict=True)
+    lengths = {c["id"]: minutes(c["slotDuration"], c["slotDurationUnit"]) for c in calendars}
     events = state.table("events")
-    notes = state.table("appointment_notes")
     made: list[dict] = []
     while len(made) < count:
         day = (anchor + timedelta(days=rng.randint(-90, 29))).date()
         start = local_moment(zone, day, rng.randint(9, 15), rng.choice((0, 30)))
-        added = max(earliest_added, min(start, anchor) - timedelta(days=rng.randint(0, 20), hours=rng.randint(1, 9)))
+        booked_by = min(start, anchor)
+        added = booked_by - timedelta(days=rng.randint(0, 20), hours=rng.randint(1, 9))
+        if added < earliest_added:  # keep bookings inside the seeded 90 days without piling them on its edge
+            added = earliest_added + (booked_by - earliest_added) * rng.random()
+            added = added.replace(second=0, microsecond=0)
+        past = start < anchor
+        start_iso, start_ms, added_iso = iso(start), epoch_ms(start), iso(added)
         for calendar in rng.sample(calendars, min(len(calendars), rng.choice((1, 1, 2, 3)))):
             contact = rng.choice(contacts)
-            past = start < anchor
             status = rng.choices(past_statuses if past else future_statuses,
                                  past_weights if past else future_weights)[0]
             members = calendar["teamMembers"]
             assigned = rng.choice(members)["userId"] if members else ""
-            updated = min(anchor, start + timedelta(hours=1)) if past and status != "confirmed" else added
+            end = start + lengths[calendar["id"]]
+            closed = past and status not in ("confirmed", "new")
             event = {
                 "id": state.new_id(), "locationId": calendar["locationId"], "calendarId": calendar["id"],
                 "groupId": calendar.get("groupId", ""), "contactId": contact["id"],
                 "title": f"{calendar['name']} with {contact.get('contactName') or contact.get('firstName') or 'guest'}",
                 "appointmentStatus": status, "assignedUserId": assigned, "users": [assigned] if assigned else [],
                 "address": "", "notes": "", "meetingLocationType": "default", "isRecurring": False,
-                "dateAdded": iso(added), "dateUpdated": iso(max(updated, added)),
+                "startTime": start_iso, "endTime": iso(end), "dateAdded": added_iso,
+                # Show/no-show/cancel marks are set when the appointment ends.
+                "dateUpdated": iso(min(anchor, end)) if closed else added_iso,
                 "createdBy": {"source": rng.choice(("booking_widget", "calendar_page", "third_party"))},
+                "_start": start_ms, "_end": epoch_ms(end),
             }
-            set_times(event, start, start + minutes(calendar["slotDuration"], calendar["slotDurationUnit"]))
             events[event["id"]] = event
             made.append(event)
-    for index, event in enumerate(made):
-        howmany = BUSY_NOTES_APPOINTMENT_NOTES if index == 0 else (rng.randint(1, 2) if index % 5 == 0 else 0)
+    seed_notes(state, made)
+
+
+def seed_notes(state: SandboxState, appointments: list[dict]) -> None:
+    """A note or two on every eighth appointment, and several pages of notes on the first one."""
+    rng = state.rng
+    notes = state.table("appointment_notes")
+    users = state.table("users")
+    for index, event in enumerate(appointments):
+        howmany = BUSY_NOTES_APPOINTMENT_NOTES if index == 0 else (rng.randint(1, 2) if index % 8 == 0 else 0)
+        if not howmany:
+            continue
+        author = event["assignedUserId"]
+        created_by = {"id": author, "name": users[author].get("name", "")} if author in users else {}
         base = parse_time(event["dateAdded"])
         for n in range(howmany):
             note_id = state.new_id()
             # Notes come in threes with the same timestamp, so ties are in every page.
-            notes[note_id] = {"id": note_id, "body": NOTE_BODIES[n % len(NOTE_BODIES)], "userId": event["assignedUserId"],
+            notes[note_id] = {"id": note_id, "body": NOTE_BODIES[n % len(NOTE_BODIES)], "userId": author,
                               "dateAdded": iso(base + timedelta(minutes=n // 3)), "contactId": event["contactId"],
-                              "createdBy": {"id": event["assignedUserId"]} if event["assignedUserId"] else {},
-                              "_appointmentId": event["id"]}
+                              "createdBy": created_by, "_appointmentId": event["id"]}
