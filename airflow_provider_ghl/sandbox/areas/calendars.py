@@ -919,11 +919,22 @@ def seed_appointments(state: SandboxState, calendars: list[dict], contacts: list
     past_statuses, past_weights = zip(*PAST_STATUSES, strict=True)
     future_statuses, future_weights = zip(*FUTURE_STATUSES, strict=True)
     lengths = {c["id"]: minutes(c["slotDuration"], c["slotDurationUnit"]) for c in calendars}
+    # Bookings fall inside each calendar's open hours: (weekday, hour, minute) starts that fit a slot.
+    open_starts = {c["id"]: {
+        (day, hour, minute) for rule in c["openHours"] for day in rule["daysOfTheWeek"] for hours in rule["hours"]
+        for hour in range(hours["openHour"], hours["closeHour"]) for minute in (0, 30)
+        if (hour - hours["openHour"]) * 60 + minute + c["slotDuration"] <= (hours["closeHour"] - hours["openHour"]) * 60
+    } for c in calendars}
     events = state.table("events")
     made: list[dict] = []
     while len(made) < count:
         day = (anchor + timedelta(days=rng.randint(-90, 29))).date()
-        start = local_moment(zone, day, rng.randint(9, 15), rng.choice((0, 30)))
+        hour, minute = rng.randint(8, 19), rng.choice((0, 30))
+        weekday = (day.weekday() + 1) % 7
+        open_now = [c for c in calendars if (weekday, hour, minute) in open_starts[c["id"]]]
+        if not open_now:
+            continue
+        start = local_moment(zone, day, hour, minute)
         booked_by = min(start, anchor)
         added = booked_by - timedelta(days=rng.randint(0, 20), hours=rng.randint(1, 9))
         if added < earliest_added:  # keep bookings inside the seeded 90 days without piling them on its edge
@@ -931,7 +942,7 @@ def seed_appointments(state: SandboxState, calendars: list[dict], contacts: list
             added = added.replace(second=0, microsecond=0)
         past = start < anchor
         start_iso, start_ms, added_iso = iso(start), epoch_ms(start), iso(added)
-        for calendar in rng.sample(calendars, min(len(calendars), rng.choice((1, 1, 2, 3)))):
+        for calendar in rng.sample(open_now, min(len(open_now), rng.choice((1, 1, 2, 3)))):
             contact = rng.choice(contacts)
             status = rng.choices(past_statuses if past else future_statuses,
                                  past_weights if past else future_weights)[0]
