@@ -136,7 +136,7 @@ def test_search_conversations_filters(api, location):
     assert all(c["starred"] for c in starred["conversations"])
     unassigned = ok(api, "search_conversations", params={"locationId": location, "limit": 100,
                                                          "assignedTo": "unassigned"})
-    assert unassigned["total"] == sum(not c["assignedTo"] for c in everything)
+    assert unassigned["total"] == sum(not c.get("assignedTo") for c in everything)
     found = ok(api, "search_conversations", params={"locationId": location, "query": sample["fullName"].upper()})
     assert sample["id"] in [c["id"] for c in found["conversations"]]
 
@@ -165,6 +165,10 @@ def test_conversation_messages_page_by_last_message_id(api, location, table):
     kinds = {m["messageType"] for m in walked}
     only = ok(api, "get_messages_by_conversation", {"conversationId": busiest}, params={"type": sorted(kinds)[0]})
     assert {m["messageType"] for m in only["messages"]} == {sorted(kinds)[0]}
+
+    for other in conversations:  # every seeded shape (assigned or not, each message type) matches the schema
+        ok(api, "get_conversation", {"conversationId": other["id"]})
+        ok(api, "get_messages_by_conversation", {"conversationId": other["id"]}, params={"limit": 100})
 
     fails(send(api, "get_messages_by_conversation", {"conversationId": busiest}, params={"limit": 101}), 422, "limit")
     fails(send(api, "get_conversation", {"conversationId": "missingConversation1"}), 404, "Conversation not found")

@@ -45,7 +45,7 @@ def seed(state: SandboxState) -> None:
     by_key = {}
     for key, first_label, first_key, second_label, second_key, kind in STANDARD_ASSOCIATIONS:
         by_key[key] = state.insert("associations", {
-            "id": state.new_id(), "locationId": state.location_id, "key": key,
+            "locationId": state.location_id, "key": key,
             "firstObjectLabel": first_label, "firstObjectKey": first_key,
             "secondObjectLabel": second_label, "secondObjectKey": second_key, "associationType": kind,
             "_createdAt": created,
@@ -72,7 +72,7 @@ def seed(state: SandboxState) -> None:
 
 def _insert_relation(state: SandboxState, association: dict, first: str, second: str, created: str) -> dict:
     return state.insert("relations", {
-        "id": state.new_id(), "locationId": association["locationId"], "associationId": association["id"],
+        "locationId": association["locationId"], "associationId": association["id"],
         "firstRecordId": first, "secondRecordId": second, "firstObjectKey": association["firstObjectKey"],
         "secondObjectKey": association["secondObjectKey"], "createdAt": created,
     })

@@ -55,7 +55,7 @@ def _seed_location(state: SandboxState, location_id: str, posts: int) -> None:
     moments = [anchor - timedelta(minutes=rng.randrange(1, 90 * 24 * 60)) for _ in range(max(1, posts // 3))]
 
     def insert(table: str, **fields: Any) -> dict:
-        return state.insert(table, {"id": state.new_id(), "locationId": location_id, **fields})
+        return state.insert(table, {"locationId": location_id, **fields})
 
     blogs = [insert("blogs", name=name, updatedAt=iso(rng.choice(moments))) for name in BLOG_NAMES]
     authors = [insert("blog_authors", name=name, updatedAt=iso(rng.choice(moments)),
@@ -183,7 +183,7 @@ def _post_fields(call: Call, post_id: str | None = None) -> dict:
 
 @handles("create_blog_post")
 def create_blog_post(call: Call) -> dict:
-    post = call.state.insert("blog_posts", {"id": call.state.new_id(), **_post_fields(call)})
+    post = call.state.insert("blog_posts", _post_fields(call))
     return {"data": _public(post)}
 
 

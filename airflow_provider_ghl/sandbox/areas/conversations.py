@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles
-from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
+from airflow_provider_ghl.sandbox.state import ID_ALPHABET, epoch_ms, iso, parse_time
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.sandbox.state import SandboxState
@@ -45,6 +45,7 @@ STATUS_FILTERS: dict[str, Callable[[dict], bool]] = {
     "starred": lambda c: c["starred"],
 }
 PROVIDER_STATUSES = ("delivered", "failed", "pending", "read")
+SEEDED_KINDS, SEEDED_KIND_WEIGHTS = ("TYPE_SMS", "TYPE_EMAIL", "TYPE_CALL"), (55, 80, 100)  # cumulative
 RECORDED_CALL_STATUSES = frozenset({"completed", "voicemail"})
 CALL_MESSAGE_STATUSES = {"completed": "connected", "voicemail": "delivered", "no-answer": "undelivered", "busy": "failed"}
 
@@ -97,10 +98,21 @@ def _user_locations(user: dict) -> list[str]:
     return user.get("roles", {}).get("locationIds") or user.get("locationIds") or [user.get("locationId")]
 
 
+def _seed_id(rng: random.Random) -> str:
+    # Same alphabet and length as ``state.new_id``, drawn in one call: seeding makes ~100k of these.
+    return "".join(rng.choices(ID_ALPHABET, k=20))
+
+
+def _store(state: SandboxState, table: str, record: dict) -> dict:
+    # ``state.insert`` draws a fresh id even for a record that has one; seeding stores ~100k records.
+    state.table(table)[record["id"]] = record
+    return record
+
+
 def seed(state: SandboxState) -> None:
     rng = state.rng
     users = _user_ids(state)
-    chosen = _people(state, max(12, state.config.contacts * 3 // 10))
+    chosen = _people(state, max(12, state.config.contacts // 4))
     anchor_ms = epoch_ms(state.seed_anchor())
     last_ms = anchor_ms
     for person in chosen:
@@ -111,7 +123,7 @@ def seed(state: SandboxState) -> None:
 
 
 def _seed_conversation(state: SandboxState, rng: random.Random, person: dict, users: list[str], last_ms: int) -> None:
-    conversation_id = state.new_id()
+    conversation_id = _seed_id(rng)
     count = rng.randint(1, 6)
     moments = [last_ms]
     for _ in range(count - 1):  # walking back in time; a quarter of neighbours share a timestamp
@@ -125,7 +137,8 @@ def _seed_conversation(state: SandboxState, rng: random.Random, person: dict, us
             break
         unread += 1
     last = messages[-1]
-    manual = [m for m in messages if m["direction"] == "outbound" and m["source"] == "app"]
+    outbound = [m for m in messages if m["direction"] == "outbound"]
+    manual = [m for m in outbound if m["source"] == "app"]
     conversation = {
         "id": conversation_id, "locationId": state.location_id, "contactId": person["id"],
         "fullName": person["fullName"], "contactName": person["fullName"],
@@ -135,17 +148,22 @@ def _seed_conversation(state: SandboxState, rng: random.Random, person: dict, us
         "unreadCount": unread, "starred": rng.random() < 0.1, "inbox": True, "deleted": False,
         "dateAdded": moments[0], "dateUpdated": last_ms, "_messageIds": [m["id"] for m in messages],
     }
-    _touch(conversation, last, manual[-1] if manual else None)
-    state.insert("conversations", conversation)
+    conversation.update(
+        lastMessageBody=last["body"], lastMessageType=last["messageType"], lastMessageDirection=last["direction"],
+        lastMessageDate=last["_at"], lastManualMessageDate=manual[-1]["_at"] if manual else None,
+        # lastMessageAction filters on the last *outbound* message: sent by a person (manual) or not.
+        lastOutboundMessageAction="manual" if outbound and outbound[-1]["source"] == "app" else "automated",
+    )
+    _store(state, "conversations", conversation)
 
 
 def _seed_message(
     state: SandboxState, rng: random.Random, person: dict, conversation_id: str, user: str | None, at: int,
 ) -> dict:
-    kind = rng.choices(("TYPE_SMS", "TYPE_EMAIL", "TYPE_CALL"), weights=(55, 25, 20))[0]
+    kind = rng.choices(SEEDED_KINDS, cum_weights=SEEDED_KIND_WEIGHTS)[0]
     direction = rng.choice(("inbound", "outbound"))
     message: dict[str, Any] = {
-        "id": state.new_id(), "type": MESSAGE_TYPE_NUMBERS[kind], "messageType": kind,
+        "id": _seed_id(rng), "type": MESSAGE_TYPE_NUMBERS[kind], "messageType": kind,
         "locationId": state.location_id, "contactId": person["id"], "conversationId": conversation_id,
         "dateAdded": _iso_ms(at), "direction": direction, "contentType": "text/plain", "attachments": [],
         "source": "app" if direction == "inbound" or rng.random() < 0.6 else "workflow", "_at": at,
@@ -164,11 +182,11 @@ def _seed_message(
                        status="delivered" if direction == "inbound" else rng.choice(("delivered", "sent", "failed")))
     else:
         _seed_email(state, rng, person, message)
-    return state.insert("messages", message)
+    return _store(state, "messages", message)
 
 
 def _seed_email(state: SandboxState, rng: random.Random, person: dict, message: dict) -> None:
-    email_id = state.new_id()
+    email_id = _seed_id(rng)
     subject = rng.choice(EMAIL_SUBJECTS)
     body = f"<p>Hi {person['first']},</p><p>{subject}: please see the details below.</p>"
     status = "delivered" if message["direction"] == "inbound" else rng.choice(("delivered", "opened", "sent"))
@@ -176,7 +194,7 @@ def _seed_email(state: SandboxState, rng: random.Random, person: dict, message: 
     contact = f"{person['fullName']} <{person['email']}>" if person["email"] else person["fullName"]
     inbound = message["direction"] == "inbound"
     message.update(body=body, status=status, contentType="text/html", meta={"email": {"messageIds": [email_id]}})
-    state.insert("email_messages", {
+    _store(state, "email_messages", {
         "id": email_id, "threadId": email_id, "locationId": message["locationId"],
         "contactId": message["contactId"], "conversationId": message["conversationId"],
         "dateAdded": message["dateAdded"], "subject": subject, "body": body, "direction": message["direction"],
@@ -186,22 +204,13 @@ def _seed_email(state: SandboxState, rng: random.Random, person: dict, message: 
     })
 
 
-def _touch(conversation: dict, last: dict, last_manual: dict | None) -> None:
-    """Point the conversation's last-message fields at ``last``."""
-    conversation.update(
-        lastMessageBody=last["body"], lastMessageType=last["messageType"],
-        lastMessageDirection=last["direction"], lastMessageDate=last["_at"],
-        lastManualMessageDate=last_manual["_at"] if last_manual else None,
-        lastOutboundMessageAction="manual" if last_manual is last else "automated",
-    )
-
-
 def _iso_ms(moment_ms: int) -> str:
     return iso(datetime.fromtimestamp(moment_ms / 1000, tz=UTC))
 
 
 def public(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
+    """The record as HighLevel answers it: internal keys stripped, unset fields left out."""
+    return {k: v for k, v in record.items() if not k.startswith("_") and v is not None}
 
 
 # -- validation helpers -------------------------------------------------------------------------
