@@ -202,9 +202,9 @@ def test_free_slots_follow_open_hours_bookings_and_blocks(ghl):
     assert slot not in after.get(day, {"slots": []})["slots"]
     assert ghl("create_appointment", 400, json=booking)["message"] == "The slot you have selected is no longer available."
 
-    # A blocked hour removes its two slots.
-    blocked = [s for s in after[day]["slots"]][:2]
-    block_start = datetime.fromisoformat(blocked[0])
+    # A blocked hour removes the slots in it.
+    block_start = datetime.fromisoformat(after[day]["slots"][0])
+    blocked = [s for s in after[day]["slots"] if datetime.fromisoformat(s) < block_start + timedelta(hours=1)]
     ghl("create_block_slot", json={"calendarId": calendar["id"], "locationId": ghl.location_id, "title": "Busy",
                                    "startTime": block_start.isoformat(),
                                    "endTime": (block_start + timedelta(hours=1)).isoformat()})
