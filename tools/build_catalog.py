@@ -198,6 +198,10 @@ def build(reference: Path) -> dict:
             operation["responses"][success].get("content", {}).get("application/json", {}).get("schema")
         )
         paging = pagination(row["pagination"])
+        # A page-size maximum the official spec declares wins over the generic rule (appointment notes: 20).
+        spec_max = (declared.get(paging.get("limit_param"), {}).get("schema") or {}).get("maximum")
+        if isinstance(spec_max, int | float) and spec_max < paging.get("max_limit", spec_max + 1):
+            paging["max_limit"] = int(spec_max)
         is_collection = paging["style"] != "none" or "returns all" in row["pagination"] or row["key"].startswith("list_")
         if paging["style"] == "none" and is_collection:
             paging = {"style": "single_page"}  # the whole collection comes in one response
