@@ -40,7 +40,7 @@ from airflow_provider_ghl.get_provider_info import AUTH_TYPES, DEFAULT_BASE_URL
 from airflow_provider_ghl.hooks.actions import LoadToken, Lock, Outcome, SaveToken, Send, Sleep
 
 OAUTH_VERSION = "2021-07-28"
-REFRESH_ATTEMPTS = 9
+REFRESH_ATTEMPTS = 7
 MAX_EXPIRY_MARGIN_S = 300.0
 
 
@@ -418,4 +418,5 @@ class TokenManager:
                            status=outcome.response.status_code)
 
     def _backoff(self, attempt: int) -> float:
-        return min(4.0, 0.25 * 2**attempt) * self.rng.uniform(0.5, 1.0)
+        # Short and capped: the worker that won a refresh race stores its pair within a round trip.
+        return min(1.5, 0.25 * 2**attempt) * self.rng.uniform(0.5, 1.0)

@@ -226,7 +226,7 @@ class GHLHook(BaseHook):
     def _probe(self) -> tuple[str, dict[str, Any]]:
         settings = self.settings
         if settings.location_id:
-            return "get_location", {"location_id": settings.location_id}
+            return "find_location", {"location_id": settings.location_id}
         if settings.company_id:
             return "get_company", {"company_id": settings.company_id}
         return "list_locations", {"query": {"limit": 1}}

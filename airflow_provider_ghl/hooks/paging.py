@@ -57,6 +57,16 @@ def total_of(data: Any) -> int | None:
     return None
 
 
+_NO_CURSOR = ""  # startAfterDate absent: the first page again, wider
+
+
+def _sort_value(record: dict) -> Any:
+    sort = record.get("sort")
+    if sort in (None, []):
+        return _epoch_ms(record.get("lastMessageDate") or record.get("dateUpdated"))
+    return sort[0] if isinstance(sort, list) and len(sort) == 1 else sort
+
+
 def _epoch_ms(value: Any) -> Any:
     """A record timestamp as epoch milliseconds (HighLevel's cursor unit); other values unchanged."""
     if isinstance(value, str) and not value.isdigit():
@@ -120,6 +130,23 @@ class Pager:
             fresh.append(record)
         return Page(fresh, total_of(data))
 
+    def _tie_safe_date_cursor(self, records: list[dict], query: dict[str, Any]) -> Any:
+        """``startAfterDate`` is one sort value and HighLevel starts strictly after it, so records that
+        share the last value and did not fit on this page would be skipped. Resume after the last
+        *different* value instead: the tied group is fetched again (repeats are dropped by id)."""
+        values = [_sort_value(record) for record in records]
+        boundary = next((v for v in reversed(values) if v != values[-1]), None)
+        if boundary is not None:
+            return boundary
+        limit_param = self.op.pagination.get("limit_param")
+        max_limit = self.op.pagination.get("max_limit")
+        if max_limit and int(query.get(limit_param) or 0) < max_limit:
+            query[limit_param] = self.page_size = max_limit  # a whole page of ties: widen the page
+            return self._last_cursor if self._last_cursor is not None else _NO_CURSOR
+        log.warning("%s: more than %s records share the sort value %r; HighLevel's single-value cursor "
+                    "cannot page through them, some may be skipped", self.op.key, len(records), values[-1])
+        return values[-1]
+
     def advance(self, data: Any) -> PageRequest | None:
         """The next page request after ``data`` (the response to the current one), or ``None``."""
         records = records_of(self.op, data)
@@ -129,6 +156,7 @@ class Pager:
         if self.page_size and len(records) < self.page_size and style != "last_message_id":
             return None
         query, body = dict(self.request.query), dict(self.request.body) if self.request.body is not None else None
+        size_before = self.page_size
         pagination = self.op.pagination
         last = records[-1]
         if style == "offset":
@@ -159,11 +187,13 @@ class Pager:
                     return None
                 body["page"] = cursor
         elif style == "start_after_date":
-            sort = last.get("sort")
-            cursor = sort if sort not in (None, []) else _epoch_ms(last.get("lastMessageDate") or last.get("dateUpdated"))
-            if isinstance(cursor, list) and len(cursor) == 1:
-                cursor = cursor[0]
-            query["startAfterDate"] = cursor
+            cursor = self._tie_safe_date_cursor(records, query)
+            if cursor is None:
+                return None
+            if cursor == _NO_CURSOR:
+                query.pop("startAfterDate", None)
+            else:
+                query["startAfterDate"] = cursor
         elif style == "last_message_id":
             holder = data.get("messages") if isinstance(data.get("messages"), dict) else data
             if not holder.get("nextPage"):
@@ -172,7 +202,8 @@ class Pager:
             query["lastMessageId"] = cursor
         else:
             raise GHLInputError(f"unsupported pagination style {style!r}", operation=self.op.key)
-        if cursor is None or cursor == self._last_cursor:
+        widened = self.page_size != size_before
+        if cursor is None or (cursor == self._last_cursor and not widened):
             log.warning("%s: the page cursor stopped moving at %r; ending pagination", self.op.key, cursor)
             return None
         self._last_cursor = cursor
