@@ -34,6 +34,11 @@ class GHLOperator(DeclaredOperation, BaseOperator):
     """``contact``, ``opportunity`` or ``appointment``: adds the "View in HighLevel" link."""
     ui_color = "#d9ecff"
 
+    def __init__(self, **kwargs: Any) -> None:
+        # Without an own __init__, Airflow's metaclass re-wraps BaseOperator's (the mixin comes first in the
+        # MRO), and .partial() then reads its defaults (inlets=None, outlets=None), which breaks mapped tasks.
+        super().__init__(**kwargs)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.record_kind:

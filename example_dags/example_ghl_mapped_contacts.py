@@ -1,0 +1,55 @@
+"""Import a list of leads into HighLevel with mapped operators: one task instance per lead.
+
+``GHLUpsertContactOperator.partial(...).expand(body=...)`` creates each lead, or updates the contact
+that already has its email/phone, so a rerun of this DAG creates no duplicates. The contact ids that
+come back feed two more mapped operators: tags with ``expand(contact_id=...)`` and a note per contact
+with ``expand_kwargs(...)``.
+
+Works unchanged against the real API: only the ``ghl_default`` connection differs.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from airflow_provider_ghl.operators.contacts import (
+    GHLAddTagsToContactOperator,
+    GHLCreateContactNoteOperator,
+    GHLUpsertContactOperator,
+)
+
+LEADS = [
+    {"firstName": "Avery", "lastName": "Stone", "email": "avery.stone@example.com", "source": "webinar"},
+    {"firstName": "Blake", "lastName": "Rivera", "email": "blake.rivera@example.com", "phone": "+15125550101"},
+    {"firstName": "Casey", "lastName": "Nakamura", "email": "casey.nakamura@example.com", "companyName": "Nakamura & Co"},
+]
+
+
+@dag(
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["ghl", "example"],
+    doc_md=__doc__,
+)
+def example_ghl_mapped_contacts():
+    upserted = GHLUpsertContactOperator.partial(task_id="upsert_contacts").expand(body=LEADS)
+
+    @task
+    def contact_ids(results: list[dict]) -> list[str]:
+        return [result["contact"]["id"] for result in results]
+
+    @task
+    def notes(results: list[dict]) -> list[dict]:
+        return [{"contact_id": r["contact"]["id"], "body": {"body": f"Imported {r['contact']['email']}"}}
+                for r in results]
+
+    ids = contact_ids(upserted.output)
+    GHLAddTagsToContactOperator.partial(task_id="tag_contacts", body={"tags": ["imported", "mapped"]}).expand(
+        contact_id=ids
+    )
+    GHLCreateContactNoteOperator.partial(task_id="note_contacts").expand_kwargs(notes(upserted.output))
+
+
+example_ghl_mapped_contacts()
