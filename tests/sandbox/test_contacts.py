@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -18,11 +19,17 @@ MISSING_ID = "NoSuchRecord00000000"
 
 
 @pytest.fixture
-def ghl(fresh_sandbox):
+def client(fresh_sandbox):
+    """One keep-alive client per test, with the full token: a new client per request costs more than the answer."""
+    token = fresh_sandbox.connection("full")["password"]
+    with httpx.Client(base_url=fresh_sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def ghl(client):
     """Call a catalog operation by key (path by HighLevel's placeholder names); check the status; validate
     success bodies against the official schema and errors against HighLevel's error shape."""
-    token = fresh_sandbox.connection("full")["password"]
-    client = httpx.Client(base_url=fresh_sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
     def call(key: str, expect: int | None = None, *, params: dict | None = None, json: Any = None, **path: str) -> Any:
         op = operations()[key]
@@ -42,32 +49,48 @@ def ghl(fresh_sandbox):
                 assert body["error"]
         return body
 
-    yield call
-    client.close()
+    return call
+
+
+class World:
+    """The seeded records a test picks from, read through the control surface when first asked for."""
+
+    def __init__(self, client: httpx.Client, location: str) -> None:
+        self.client, self.location = client, location
+
+    def table(self, name: str) -> list[dict]:
+        response = self.client.get(f"/__sandbox__/tables/{name}")
+        response.raise_for_status()
+        return response.json()
+
+    def mine(self, name: str) -> list[dict]:
+        return [r for r in self.table(name) if r.get("locationId") == self.location]
+
+    @cached_property
+    def contacts(self) -> list[dict]:
+        return self.mine("contacts")
+
+    @cached_property
+    def elsewhere(self) -> list[dict]:
+        return [c for c in self.table("contacts") if c["locationId"] != self.location]
+
+    @cached_property
+    def users(self) -> list[str]:
+        return [u["id"] for u in self.table("users") if self.location in u["roles"]["locationIds"] and not u["deleted"]]
+
+    @cached_property
+    def fields(self) -> list[dict]:
+        return [f for f in self.mine("custom_fields") if f["model"] == "contact"]
+
+    def __getattr__(self, name: str) -> list[dict]:  # businesses, campaigns, workflows, events, contact_tasks, ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.mine(name)
 
 
 @pytest.fixture
-def world(fresh_sandbox) -> dict[str, Any]:
-    """The seeded records the tests pick from (read through the control surface)."""
-    def table(name: str) -> list[dict]:
-        return fresh_sandbox.control("GET", f"tables/{name}")
-
-    location = fresh_sandbox.location_id
-    contacts = table("contacts")
-    return {
-        "location": location,
-        "contacts": [c for c in contacts if c["locationId"] == location],
-        "elsewhere": [c for c in contacts if c["locationId"] != location],
-        "users": [u["id"] for u in table("users") if location in u["roles"]["locationIds"] and not u["deleted"]],
-        "fields": [f for f in table("custom_fields") if f["model"] == "contact" and f["locationId"] == location],
-        "businesses": [b for b in table("businesses") if b["locationId"] == location],
-        "campaigns": [c["id"] for c in table("campaigns") if c.get("locationId") == location],
-        "workflows": [w["id"] for w in table("workflows") if w.get("locationId") == location],
-        "events": table("events"),
-        "tasks": table("contact_tasks"),
-        "notes": table("contact_notes"),
-        "table": table,
-    }
+def world(client, fresh_sandbox) -> World:
+    return World(client, fresh_sandbox.location_id)
 
 
 def messages(body: dict) -> str:
@@ -75,26 +98,26 @@ def messages(body: dict) -> str:
 
 
 def new_contact(ghl, world, **fields) -> dict:
-    body = {"locationId": world["location"], **fields}
+    body = {"locationId": world.location, **fields}
     return ghl("create_contact", json=body)["contact"]
 
 
 # -- single contacts --------------------------------------------------------------------------------------
 def test_get_contact_and_404_in_highlevels_shape(ghl, world):
-    seeded = world["contacts"][0]
+    seeded = world.contacts[0]
     contact = ghl("get_contact", contactId=seeded["id"])["contact"]
-    assert contact["id"] == seeded["id"] and contact["locationId"] == world["location"]
+    assert contact["id"] == seeded["id"] and contact["locationId"] == world.location
     assert contact["dateAdded"] == seeded["dateAdded"] and not any(k.startswith("_") for k in contact)
     missing = ghl("get_contact", 404, contactId=MISSING_ID)
     assert missing == {**missing, "statusCode": 404, "message": "Contact not found", "error": "Not Found"}
     # A contact of a sibling sub-account is invisible to this location's token.
-    assert world["elsewhere"], "the seed puts a few contacts in sibling locations"
-    ghl("get_contact", 404, contactId=world["elsewhere"][0]["id"])
+    assert world.elsewhere, "the seed puts a few contacts in sibling locations"
+    ghl("get_contact", 404, contactId=world.elsewhere[0]["id"])
 
 
 def test_contact_round_trip(ghl, world, fresh_sandbox):
-    field = world["fields"][0]
-    user = world["users"][0]
+    field = world.fields[0]
+    user = world.users[0]
     created = new_contact(
         ghl, world, firstName="Ada", lastName="Lovelace", email="Ada.Lovelace@Example.com", phone="(512) 555-0199",
         tags=["VIP ", "New Lead", "vip"], source="public api", assignedTo=user, companyName="Analytical Engines",
@@ -117,7 +140,7 @@ def test_contact_round_trip(ghl, world, fresh_sandbox):
     assert got["customFields"] == [{"id": field["id"], "value": "second"}] and "assignedTo" not in got
     assert got["dateUpdated"] >= got["dateAdded"]
 
-    found = ghl("search_contacts", json={"locationId": world["location"], "pageLimit": 10,
+    found = ghl("search_contacts", json={"locationId": world.location, "pageLimit": 10,
                                          "filters": [{"field": "email", "operator": "eq", "value": "ADA.lovelace@example.com"}]})
     assert [c["id"] for c in found["contacts"]] == [contact_id] and found["total"] == 1
 
@@ -128,7 +151,7 @@ def test_contact_round_trip(ghl, world, fresh_sandbox):
 
 
 def test_every_write_bumps_date_updated_and_never_backwards(ghl, world, fresh_sandbox):
-    contact_id = world["contacts"][0]["id"]
+    contact_id = world.contacts[0]["id"]
     stamps = [ghl("get_contact", contactId=contact_id)["contact"]["dateUpdated"]]
     ghl("update_contact", contactId=contact_id, json={"city": "Houston"})
     stamps.append(ghl("get_contact", contactId=contact_id)["contact"]["dateUpdated"])
@@ -139,7 +162,7 @@ def test_every_write_bumps_date_updated_and_never_backwards(ghl, world, fresh_sa
 
 
 def test_create_and_update_validation_names_each_field(ghl, world):
-    body = ghl("create_contact", 422, json={"locationId": world["location"], "email": "not-an-email", "dnd": "yes",
+    body = ghl("create_contact", 422, json={"locationId": world.location, "email": "not-an-email", "dnd": "yes",
                                              "tags": ["ok", 3], "nickname": "Al", "dateOfBirth": "31/31/2000",
                                              "dndSettings": {"SMS": {"status": "maybe"}}})
     text = messages(body)
@@ -148,41 +171,41 @@ def test_create_and_update_validation_names_each_field(ghl, world):
                      "dndSettings.SMS.status must be one of"):
         assert expected in text
     assert "locationId should not be empty" in messages(ghl("create_contact", 422, json={"firstName": "No Location"}))
-    contact_id = world["contacts"][0]["id"]
+    contact_id = world.contacts[0]["id"]
     # HighLevel's update DTO has no locationId (a classic "property locationId should not exist").
-    body = ghl("update_contact", 422, contactId=contact_id, json={"locationId": world["location"], "assignedTo": "nobody"})
+    body = ghl("update_contact", 422, contactId=contact_id, json={"locationId": world.location, "assignedTo": "nobody"})
     assert "property locationId should not exist" in messages(body) and "assignedTo must be user ids" in messages(body)
-    body = ghl("create_contact", 422, json={"locationId": world["location"], "customFields": [{"value": "x"}]})
+    body = ghl("create_contact", 422, json={"locationId": world.location, "customFields": [{"value": "x"}]})
     assert "customFields.0.id should not be empty" in messages(body)
 
 
 def test_duplicate_rules_lookup_and_upsert(ghl, world):
-    seeded = next(c for c in world["contacts"] if c.get("email") and c.get("phone"))
-    refused = ghl("create_contact", 400, json={"locationId": world["location"], "email": seeded["email"].upper()})
+    seeded = next(c for c in world.contacts if c.get("email") and c.get("phone"))
+    refused = ghl("create_contact", 400, json={"locationId": world.location, "email": seeded["email"].upper()})
     assert refused["meta"] == {"contactName": seeded["contactName"], "contactId": seeded["id"], "matchingField": "email"}
-    by_phone = ghl("create_contact", 400, json={"locationId": world["location"], "phone": seeded["phone"][2:]})
+    by_phone = ghl("create_contact", 400, json={"locationId": world.location, "phone": seeded["phone"][2:]})
     assert by_phone["meta"]["matchingField"] == "phone"
 
-    params = {"locationId": world["location"]}
+    params = {"locationId": world.location}
     assert ghl("get_duplicate_contact", params={**params, "email": seeded["email"]})["contact"]["id"] == seeded["id"]
     assert ghl("find_contact", params={**params, "number": seeded["phone"]})["contact"]["id"] == seeded["id"]
     assert ghl("find_contact", params={**params, "email": "nobody@nowhere.example"}) == {"contact": None}
     ghl("get_duplicate_contact", 422, params=params)
 
-    matched = ghl("upsert_contact", json={"locationId": world["location"], "email": seeded["email"], "lastName": "Upserted"})
+    matched = ghl("upsert_contact", json={"locationId": world.location, "email": seeded["email"], "lastName": "Upserted"})
     assert matched["new"] is False and matched["contact"]["id"] == seeded["id"] and matched["traceId"]
     assert ghl("get_contact", contactId=seeded["id"])["contact"]["lastName"] == "Upserted"
-    created = ghl("upsert_contact", json={"locationId": world["location"], "email": "fresh@upsert.example",
+    created = ghl("upsert_contact", json={"locationId": world.location, "email": "fresh@upsert.example",
                                           "name": "Fresh Person"})
     assert created["new"] is True and created["contact"]["firstName"] == "Fresh"
     assert created["contact"]["lastName"] == "Person"
-    again = ghl("upsert_contact", json={"locationId": world["location"], "email": "FRESH@upsert.example"})
+    again = ghl("upsert_contact", json={"locationId": world.location, "email": "FRESH@upsert.example"})
     assert again["new"] is False and again["contact"]["id"] == created["contact"]["id"]
 
 
 # -- the deprecated list: (startAfter, startAfterId) cursor --------------------------------------------------------
 def walk_list(ghl, world, limit: int, on_page=None, **params) -> list[dict]:
-    seen, query, pages = [], {"locationId": world["location"], "limit": limit, **params}, 0
+    seen, query, pages = [], {"locationId": world.location, "limit": limit, **params}, 0
     while True:
         body = ghl("list_contacts", params=query)
         seen += body["contacts"]
@@ -198,7 +221,7 @@ def walk_list(ghl, world, limit: int, on_page=None, **params) -> list[dict]:
 
 
 def test_list_walks_every_contact_once_through_ties_and_inserts(ghl, world):
-    added_ms = Counter(c["dateAdded"] for c in world["contacts"])
+    added_ms = Counter(c["dateAdded"] for c in world.contacts)
     assert max(added_ms.values()) > 1, "the seed must give some contacts the same dateAdded"
     inserted: list[str] = []
 
@@ -208,16 +231,16 @@ def test_list_walks_every_contact_once_through_ties_and_inserts(ghl, world):
 
     seen = walk_list(ghl, world, 30, on_page=insert_while_paging)
     ids = [c["id"] for c in seen]
-    assert len(ids) == len(set(ids)) == len(world["contacts"]) + 1
-    assert set(ids) == {c["id"] for c in world["contacts"]} | set(inserted)
+    assert len(ids) == len(set(ids)) == len(world.contacts) + 1
+    assert set(ids) == {c["id"] for c in world.contacts} | set(inserted)
     order = [(epoch_ms(parse_time(c["dateAdded"])), c["id"]) for c in seen]
     assert order == sorted(order) and ids[-1] == inserted[0]
 
 
 def test_list_page_size_meta_query_and_half_cursor(ghl, world):
-    location = world["location"]
+    location = world.location
     first = ghl("list_contacts", params={"locationId": location})
-    assert len(first["contacts"]) == 20 and first["count"] == first["meta"]["total"] == len(world["contacts"])
+    assert len(first["contacts"]) == 20 and first["count"] == first["meta"]["total"] == len(world.contacts)
     meta = first["meta"]
     assert meta["prevPage"] is None and meta["nextPageUrl"].startswith("http") and "startAfterId=" in meta["nextPageUrl"]
     too_many = ghl("list_contacts", 422, params={"locationId": location, "limit": 101})
@@ -226,20 +249,20 @@ def test_list_page_size_meta_query_and_half_cursor(ghl, world):
     # HighLevel ignores startAfter without startAfterId: the first page comes back (PipedreamHQ/pipedream#21941).
     again = ghl("list_contacts", params={"locationId": location, "startAfter": meta["startAfter"]})
     assert [c["id"] for c in again["contacts"]] == [c["id"] for c in first["contacts"]]
-    last_name = world["contacts"][5]["lastName"]
+    last_name = world.contacts[5]["lastName"]
     matched = walk_list(ghl, world, 7, query=last_name.upper())
-    expected = {c["id"] for c in world["contacts"] if last_name.lower() in c["fullNameLowerCase"]
+    expected = {c["id"] for c in world.contacts if last_name.lower() in c["fullNameLowerCase"]
                 or last_name.lower() in c.get("emailLowerCase", "") or last_name.lower() in c.get("companyName", "").lower()}
     assert {c["id"] for c in matched} == expected and len(matched) == len(expected)
 
 
 # -- search: page/pageLimit and searchAfter -------------------------------------------------------------------------
 def search(ghl, world, expect: int | None = None, **body) -> dict:
-    return ghl("search_contacts", expect, json={"locationId": world["location"], **body})
+    return ghl("search_contacts", expect, json={"locationId": world.location, **body})
 
 
 def test_search_pages_cover_everything_once_with_limits_enforced(ghl, world):
-    everyone = {c["id"] for c in world["contacts"]}
+    everyone = {c["id"] for c in world.contacts}
     seen: list[str] = []
     for page in range(1, 100):
         body = search(ghl, world, page=page, pageLimit=45)
@@ -274,7 +297,7 @@ def test_search_after_walks_every_contact_once_in_order(ghl, world, sort):
             break
         body["searchAfter"] = page["contacts"][-1]["searchAfter"]
     ids = [c["id"] for c in seen]
-    assert len(ids) == len(set(ids)) == len(world["contacts"])
+    assert len(ids) == len(set(ids)) == len(world.contacts)
     keys = [c["searchAfter"] for c in seen]
     if not sort:  # the default: dateAdded ascending, then id
         assert keys == sorted(keys) and keys[0][0] == epoch_ms(parse_time(seen[0]["dateAdded"]))
@@ -286,7 +309,7 @@ def test_search_after_walks_every_contact_once_in_order(ghl, world, sort):
 
 
 def test_search_filters(ghl, world):
-    contacts = world["contacts"]
+    contacts = world.contacts
 
     def ids(*filters, **body) -> set[str]:
         found = search(ghl, world, pageLimit=500, filters=list(filters), **body)
@@ -310,7 +333,7 @@ def test_search_filters(ghl, world):
     assert ids({"field": "businessId", "operator": "exists"}) == where(lambda c: c.get("businessId"))
     business = next(c["businessId"] for c in contacts if c.get("businessId"))
     assert ids({"field": "businessId", "operator": "eq", "value": business}) == where(lambda c: c.get("businessId") == business)
-    user = world["users"][0]
+    user = world.users[0]
     assert ids({"field": "assignedTo", "operator": "eq", "value": user}) == where(lambda c: c.get("assignedTo") == user)
 
     stamps = sorted(c["dateAdded"] for c in contacts)
@@ -321,7 +344,7 @@ def test_search_filters(ghl, world):
     assert ids({"field": "dateUpdated", "operator": "range", "value": {"gt": updated}}) == where(
         lambda c: c["dateUpdated"] > updated)
 
-    field = world["fields"][0]
+    field = world.fields[0]
     value = next(cf["value"] for c in contacts for cf in c["customFields"] if cf["id"] == field["id"])
     assert ids({"field": f"customFields.{field['id']}", "operator": "eq", "value": value}) == where(
         lambda c: {"id": field["id"], "value": value} in c["customFields"])
@@ -349,7 +372,7 @@ def test_search_filters(ghl, world):
 
 def test_search_index_lags_writes_when_configured(ghl, world, fresh_sandbox):
     fresh_sandbox.configure(search_index_lag_s=30)
-    seeded = world["contacts"][0]
+    seeded = world.contacts[0]
     created = new_contact(ghl, world, firstName="Lagging", email="lag@example.com")
     ghl("update_contact", contactId=seeded["id"], json={"firstName": "Renamed"})
 
@@ -365,7 +388,7 @@ def test_search_index_lags_writes_when_configured(ghl, world, fresh_sandbox):
 
 # -- tags, followers, campaigns, workflows, business ------------------------------------------------------------------
 def test_tags_one_contact_and_in_bulk(ghl, world):
-    first, second = world["contacts"][0]["id"], world["contacts"][1]["id"]
+    first, second = world.contacts[0]["id"], world.contacts[1]["id"]
     added = ghl("add_tags_to_contact", contactId=first, json={"tags": ["Alpha", "beta "]})["tags"]
     assert {"alpha", "beta"} <= set(added)
     assert ghl("get_contact", contactId=first)["contact"]["tags"] == added
@@ -374,14 +397,14 @@ def test_tags_one_contact_and_in_bulk(ghl, world):
     ghl("add_tags_to_contact", 422, contactId=first, json={"tags": "alpha"})
     ghl("add_tags_to_contact", 404, contactId=MISSING_ID, json={"tags": ["x"]})
 
-    body = {"locationId": world["location"], "contacts": [first, second, MISSING_ID], "tags": ["Gamma"]}
+    body = {"locationId": world.location, "contacts": [first, second, MISSING_ID], "tags": ["Gamma"]}
     result = ghl("bulk_update_contact_tags", json=body, type="add")
     assert result["errorCount"] == 1 and result["succeded"] is False and len(result["responses"]) == 3
     assert all("gamma" in ghl("get_contact", contactId=i)["contact"]["tags"] for i in (first, second))
     ghl("bulk_update_contact_tags", json={**body, "contacts": [first, second]}, type="remove")
     assert all("gamma" not in ghl("get_contact", contactId=i)["contact"]["tags"] for i in (first, second))
     cleared = ghl("bulk_update_contact_tags", type="remove",
-                  json={"locationId": world["location"], "contacts": [first], "tags": [], "removeAllTags": True})
+                  json={"locationId": world.location, "contacts": [first], "tags": [], "removeAllTags": True})
     assert cleared == {"succeded": True, "errorCount": 0, "responses": cleared["responses"]}
     assert ghl("get_contact", contactId=first)["contact"]["tags"] == []
     assert "type must be one of" in messages(ghl("bulk_update_contact_tags", 422, json=body, type="toggle"))
@@ -390,8 +413,8 @@ def test_tags_one_contact_and_in_bulk(ghl, world):
 
 
 def test_followers(ghl, world):
-    contact_id = world["contacts"][0]["id"]
-    user_a, user_b = world["users"][:2]
+    contact_id = world.contacts[0]["id"]
+    user_a, user_b = world.users[:2]
     ghl("remove_contact_followers", contactId=contact_id, json={"followers": [user_a, user_b]})
     added = ghl("add_contact_followers", contactId=contact_id, json={"followers": [user_a, user_b, user_a]})
     assert added["followersAdded"] == [user_a, user_b] and added["followers"][-2:] == [user_a, user_b]
@@ -404,8 +427,8 @@ def test_followers(ghl, world):
 
 
 def test_campaigns_and_workflows(ghl, world):
-    contact_id = world["contacts"][0]["id"]
-    campaign, workflow = world["campaigns"][0], world["workflows"][0]
+    contact_id = world.contacts[0]["id"]
+    campaign, workflow = world.campaigns[0]["id"], world.workflows[0]["id"]
     assert ghl("add_contact_to_campaign", contactId=contact_id, campaignId=campaign, json={}) == {"succeded": True}
     assert ghl("remove_contact_from_campaign", contactId=contact_id, campaignId=campaign) == {"succeded": True}
     assert ghl("remove_contact_from_all_campaigns", contactId=contact_id) == {"succeded": True}
@@ -422,10 +445,10 @@ def test_campaigns_and_workflows(ghl, world):
 
 
 def test_business_links_and_contacts_by_business(ghl, world):
-    business = world["businesses"][0]["id"]
-    linked = {c["id"] for c in world["contacts"] if c.get("businessId") == business}
-    newcomers = [c["id"] for c in world["contacts"] if not c.get("businessId")][:3]
-    query = {"locationId": world["location"]}
+    business = world.businesses[0]["id"]
+    linked = {c["id"] for c in world.contacts if c.get("businessId") == business}
+    newcomers = [c["id"] for c in world.contacts if not c.get("businessId")][:3]
+    query = {"locationId": world.location}
     result = ghl("bulk_business_update", json={**query, "ids": [*newcomers, MISSING_ID], "businessId": business})
     assert result == {"success": True, "ids": newcomers}
 
@@ -450,22 +473,22 @@ def test_business_links_and_contacts_by_business(ghl, world):
 
 
 def test_appointments_of_a_contact(ghl, world):
-    booked = Counter(e["contactId"] for e in world["events"] if e.get("contactId"))
-    contact_id = next(c["id"] for c in world["contacts"] if c["id"] in booked)
+    booked = Counter(e["contactId"] for e in world.events if e.get("contactId"))
+    contact_id = next(c["id"] for c in world.contacts if c["id"] in booked)
     events = ghl("get_contact_appointments", contactId=contact_id)["events"]
     assert len(events) == booked[contact_id] and {e["contactId"] for e in events} == {contact_id}
-    quiet = next(c["id"] for c in world["contacts"] if c["id"] not in booked)
+    quiet = next(c["id"] for c in world.contacts if c["id"] not in booked)
     assert ghl("get_contact_appointments", contactId=quiet) == {"events": []}
     ghl("get_contact_appointments", 404, contactId=MISSING_ID)
 
 
 # -- tasks and notes -------------------------------------------------------------------------------------------
 def test_tasks_crud(ghl, world):
-    contact_id = world["contacts"][0]["id"]
-    seeded = {t["id"] for t in world["tasks"] if t["contactId"] == contact_id}
+    contact_id = world.contacts[0]["id"]
+    seeded = {t["id"] for t in world.contact_tasks if t["contactId"] == contact_id}
     assert {t["id"] for t in ghl("get_contact_tasks", contactId=contact_id)["tasks"]} == seeded
     task = ghl("create_contact_task", contactId=contact_id,
-               json={"title": "Call back", "dueDate": "2026-10-25T11:00:00Z", "assignedTo": world["users"][0]})["task"]
+               json={"title": "Call back", "dueDate": "2026-10-25T11:00:00Z", "assignedTo": world.users[0]})["task"]
     assert task["completed"] is False and task["contactId"] == contact_id
     assert ghl("get_contact_task", contactId=contact_id, taskId=task["id"])["task"] == task
     changed = ghl("update_contact_task", contactId=contact_id, taskId=task["id"],
@@ -476,7 +499,7 @@ def test_tasks_crud(ghl, world):
     listed = ghl("get_contact_tasks", contactId=contact_id)["tasks"]
     assert {t["id"] for t in listed} == seeded | {task["id"]}
 
-    other = world["contacts"][1]["id"]
+    other = world.contacts[1]["id"]
     ghl("get_contact_task", 404, contactId=other, taskId=task["id"])  # a task is reached through its own contact
     text = messages(ghl("create_contact_task", 422, contactId=contact_id, json={"title": " ", "dueDate": "tomorrow", "done": 1}))
     assert "title should not be empty" in text and "dueDate must be a valid ISO 8601" in text and "property done" in text
@@ -488,14 +511,15 @@ def test_tasks_crud(ghl, world):
 
 
 def test_notes_crud_and_contact_delete_takes_its_children(ghl, world, fresh_sandbox):
-    contact_id = world["contacts"][0]["id"]
-    note = ghl("create_contact_note", contactId=contact_id, json={"body": "Called, no answer", "userId": world["users"][0],
+    contact_id = world.contacts[0]["id"]
+    seeded = sum(n["contactId"] == contact_id for n in world.contact_notes)
+    note = ghl("create_contact_note", contactId=contact_id, json={"body": "Called, no answer", "userId": world.users[0],
                                                                   "title": "Call", "pinned": True})["note"]
     assert ghl("get_contact_note", contactId=contact_id, id=note["id"])["note"] == note
     changed = ghl("update_contact_note", contactId=contact_id, id=note["id"], json={"body": "Called back"})["note"]
     assert changed["body"] == "Called back" and changed["dateUpdated"] >= note["dateUpdated"]
     notes = ghl("get_contact_notes", contactId=contact_id)["notes"]
-    assert notes[0]["id"] == note["id"] and len(notes) == 1 + sum(n["contactId"] == contact_id for n in world["notes"])
+    assert notes[0]["id"] == note["id"] and len(notes) == 1 + seeded
     assert "body should not be empty" in messages(ghl("create_contact_note", 422, contactId=contact_id, json={"title": "x"}))
     assert ghl("delete_contact_note", contactId=contact_id, id=note["id"]) == {"succeded": True}
     ghl("get_contact_note", 404, contactId=contact_id, id=note["id"])
@@ -503,8 +527,8 @@ def test_notes_crud_and_contact_delete_takes_its_children(ghl, world, fresh_sand
     ghl("create_contact_task", contactId=contact_id, json={"title": "t", "dueDate": "2026-10-25T11:00:00Z"})
     ghl("create_contact_note", contactId=contact_id, json={"body": "n"})
     ghl("delete_contact", contactId=contact_id)
-    assert not [t for t in world["table"]("contact_tasks") if t["contactId"] == contact_id]
-    assert not [n for n in world["table"]("contact_notes") if n["contactId"] == contact_id]
+    assert not [t for t in world.table("contact_tasks") if t["contactId"] == contact_id]
+    assert not [n for n in world.table("contact_notes") if n["contactId"] == contact_id]
     ghl("get_contact_notes", 404, contactId=contact_id)
 
 
