@@ -103,6 +103,8 @@ class DeclaredOperation:
     """``A`` (action) for operators, ``T`` (polling trigger) for sensors."""
     extra_arguments: ClassVar[dict[str, Any]] = {}
     """Keyword arguments a declaration adds to the catalog's (name -> default)."""
+    undeclared_body_fields: ClassVar[dict[str, str]] = {}
+    """Body fields HighLevel accepts that the official request schema omits (spec gaps): name -> JSON type."""
 
     template_fields: Sequence[str] = FIXED_TEMPLATE_FIELDS
     template_fields_renderers: ClassVar[dict[str, str]] = {"body": "json", "query": "json", "custom_fields": "json"}
@@ -171,7 +173,7 @@ class DeclaredOperation:
         if missing:
             self.fail(f"body is missing required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                       f"Add {', '.join(missing)} to body= (the official request schema requires them).")
-        known = op.body.properties
+        known = {**op.body.properties, **self.undeclared_body_fields}
         if not known:  # the official schema is empty (a spec gap): nothing to check against
             return
         unknown = sorted(set(body) - set(known))
