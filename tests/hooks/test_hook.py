@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -284,29 +281,31 @@ def test_thread_race_on_an_expired_token(connect, fresh_sandbox):
     assert fresh_sandbox.stats()["oauth:refreshed"] == 1
 
 
-RACE_WORKER = """
-import sys, time
-from airflow_provider_ghl.hooks.ghl import FileTokenStore, GHLHook
-start_at = float(sys.argv[2])
-hook = GHLHook("ghl_race", token_store=FileTokenStore(sys.argv[1]))
-hook.prepare("list_contacts")
-time.sleep(max(start_at - time.time(), 0))
-hook.call("list_contacts", query={"limit": 1})
-print("ok")
-"""
+def _race_worker(directory: str, barrier, failures) -> None:
+    try:
+        hook = GHLHook("ghl_race", token_store=FileTokenStore(directory))
+        hook.prepare("list_contacts")
+        barrier.wait(30)
+        hook.call("list_contacts", query={"limit": 1})
+    except BaseException as error:
+        failures.put(repr(error))
+        raise
 
 
-def test_process_race_on_an_expired_token(fresh_sandbox, tmp_path):
+def test_process_race_on_an_expired_token(fresh_sandbox, tmp_path, monkeypatch):
+    import multiprocessing
+
     store = FileTokenStore(tmp_path)
     store.save("oauth", _expired_oauth_state(fresh_sandbox))
-    env = {**os.environ, "AIRFLOW_CONN_GHL_RACE": fresh_sandbox.connection_json("oauth")}
-    start_at = str(time.time() + 6)
-    workers = [subprocess.Popen([sys.executable, "-c", RACE_WORKER, str(tmp_path), start_at], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
-    outputs = [worker.communicate(timeout=90) for worker in workers]
-    assert all(w.returncode == 0 for w in workers), [err[-800:] for _, err in outputs if err]
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_RACE", fresh_sandbox.connection_json("oauth"))
+    context = multiprocessing.get_context("fork")  # forked workers skip re-importing Airflow
+    barrier, failures = context.Barrier(8), context.Queue()
+    workers = [context.Process(target=_race_worker, args=(str(tmp_path), barrier, failures)) for _ in range(8)]
+    [w.start() for w in workers]
+    [w.join(60) for w in workers]
+    assert [w.exitcode for w in workers] == [0] * 8, failures.get(timeout=1)
     stats = fresh_sandbox.stats()
-    assert stats["oauth:refreshed"] >= 1
+    assert stats["oauth:refreshed"] >= 1, stats
     # The stored refresh token is the live one: HighLevel accepts it.
     app = fresh_sandbox.connection("oauth")["extra"]
     answer = httpx.post(fresh_sandbox.base_url + "/oauth/token", data={
