@@ -198,6 +198,9 @@ def build(reference: Path) -> dict:
             operation["responses"][success].get("content", {}).get("application/json", {}).get("schema")
         )
         paging = pagination(row["pagination"])
+        limit_schema = declared.get(paging.get("limit_param", ""), {}).get("schema", {})
+        if "maximum" in limit_schema:  # the spec's own page-size cap wins over the product default
+            paging["max_limit"] = int(limit_schema["maximum"])
         # A page-size maximum the official spec declares wins over the generic rule (appointment notes: 20).
         spec_max = (declared.get(paging.get("limit_param"), {}).get("schema") or {}).get("maximum")
         if isinstance(spec_max, int | float) and spec_max < paging.get("max_limit", spec_max + 1):

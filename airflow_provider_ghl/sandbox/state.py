@@ -143,7 +143,8 @@ class SandboxState:
         return self.tables.setdefault(name, {})
 
     def insert(self, table: str, record: dict) -> dict:
-        record.setdefault("id", self.new_id())
+        if "id" not in record:
+            record["id"] = self.new_id()
         self.table(table)[record["id"]] = record
         return record
 
