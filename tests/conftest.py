@@ -94,3 +94,16 @@ def task_context(task_id: str = "task", *, dag_id: str = "test_dag", interval=No
     start, end = interval or (None, None)
     return {"ti": FakeTaskInstance(dag_id, task_id, try_number, map_index),
             "data_interval_start": start, "data_interval_end": end}
+
+
+@pytest.fixture(scope="session")
+def dag_runner(sandbox):
+    """One Airflow metadata DB and one parsed ``example_dags/`` for the session; runs DAGs with ``dag.test()``.
+
+    ``ghl_default`` points at the session sandbox (full token). The first run in a process costs ~10 s
+    of Airflow start-up; later ones are fast, so every DAG test should share this fixture.
+    """
+    os.environ["AIRFLOW_CONN_GHL_DEFAULT"] = sandbox.connection_json("full")
+    from airflow_provider_ghl.testing import DagRunner
+
+    return DagRunner(Path(__file__).resolve().parents[1] / "example_dags")
