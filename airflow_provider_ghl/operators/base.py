@@ -103,6 +103,8 @@ class GHLCustomFieldsOperator(GHLOperator):
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()
         if self.custom_fields:
+            # Refuse a missing scope before the List Custom Fields call, not after it.
+            self.hook.prepare(self.op.key, **arguments)
             body = dict(arguments["body"] or {})
             body["customFields"] = [*body.get("customFields", []), *self.resolved_custom_fields()]
             arguments["body"] = body

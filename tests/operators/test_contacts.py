@@ -459,3 +459,17 @@ def test_example_mapped_contacts_dag(fresh_sandbox, api):
         assert "imported" in record["tags"] and "mapped" in record["tags"]
         notes = api("GET", f"/contacts/{record['id']}/notes").json()["notes"]
         assert [n["body"] for n in notes] == [f"Imported {record['email']}"]
+
+
+def test_read_only_connection_refuses_before_resolving_custom_fields(sandbox):
+    op = ops.GHLCreateContactOperator(task_id="write", ghl_conn_id="ghl_readonly", body={"firstName": "Ro"},
+                                      custom_fields={"Lead Source": "web"})
+    before = requests_sent(sandbox)
+    with pytest.raises(GHLScopeError, match="contacts.write"):
+        run(op)
+    assert requests_sent(sandbox) == before  # not even the List Custom Fields call
+
+
+def test_date_of_birth_as_a_date_string(contact):
+    created = run(ops.GHLCreateContactOperator(task_id="create", body={"firstName": "Bea", "dateOfBirth": "1990-05-17"}))
+    assert contact(created["contact"]["id"])["dateOfBirth"].startswith("1990-05-17")
