@@ -8,6 +8,7 @@ rules, and the two ways to page through them: the deprecated ``GET /contacts/`` 
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
 import uuid
@@ -175,6 +176,8 @@ class _Index:
     emails: dict[str, set[str]] = field(default_factory=dict)
     phones: dict[str, set[str]] = field(default_factory=dict)
     size: int = 0
+    orders: dict[tuple, list[dict]] = field(default_factory=dict)
+    """Search orders already sorted, by (location, sort spec); dropped on every contact write."""
 
     def learn(self, record: dict) -> None:
         for lookup, key in ((self.emails, _email_key(record.get("email"))), (self.phones, _phone_key(record.get("phone")))):
@@ -190,6 +193,7 @@ class _Index:
         insort(self.timelines.setdefault(record.get("locationId"), []), (_added_ms(record), record["id"]))
         self.learn(record)
         self.size += 1
+        self.orders.clear()
 
     def remove(self, record: dict) -> None:
         timeline = self.timelines.get(record.get("locationId"), [])
@@ -199,6 +203,7 @@ class _Index:
             del timeline[position]
         self.forget(record)
         self.size -= 1
+        self.orders.clear()
 
     def timeline(self, location_id: str | None) -> list[tuple[int, str]]:
         return self.timelines.get(location_id, [])
@@ -600,6 +605,7 @@ def _touch(call: Call, record: dict) -> None:
         if not record.get("_writtenAt", float("-inf")) > now - lag:  # the index has caught up with the last write
             record["_searchView"] = {k: v for k, v in record.items() if k != "_searchView"}
         record["_writtenAt"] = now
+    _index(call.state).orders.clear()
     _bump(call, record)
 
 
@@ -816,6 +822,8 @@ SEARCH_FIELDS: dict[str, Callable[[dict], Any]] = {
 }
 SORT_FIELDS = ("dateAdded", "dateUpdated", "firstNameLowerCase", "lastNameLowerCase", "fullNameLowerCase",
                "firstName", "lastName", "contactName", "email", "companyName", "businessId", "assignedTo", "source")
+DEFAULT_SORT = [("dateAdded", False)]
+ORDERS_KEPT = 32  # distinct searches whose answers are kept between writes
 OPERATORS = ("eq", "not_eq", "contains", "not_contains", "exists", "not_exists", "range")
 RANGE_BOUNDS = {"gte": lambda a, b: a >= b, "gt": lambda a, b: a > b, "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b}
 
@@ -862,6 +870,8 @@ def _compile(filters: Any, where: str = "filters", group: str = "AND") -> Callab
             tests.append(_compile(item.get("filters"), f"{here}.filters", item["group"]))
         else:
             tests.append(_filter(item, here))
+    if len(tests) == 1:
+        return tests[0]
     if group == "OR":
         return lambda record: any(test(record) for test in tests)
     return lambda record: all(test(record) for test in tests)
@@ -929,7 +939,7 @@ class _Descending:
 def _sort_spec(sort: Any) -> list[tuple[str, bool]]:
     """``[{field, direction}]`` -> [(field, descending)]; HighLevel's default is dateAdded ascending."""
     if sort is None or sort == []:
-        return [("dateAdded", False)]
+        return DEFAULT_SORT
     if not isinstance(sort, list):
         raise unprocessable("sort must be an array")
     spec = []
@@ -972,18 +982,32 @@ def _cursor_key(spec: list[tuple[str, bool]], search_after: Any) -> tuple:
     return tuple(parts)
 
 
-def _searchable(call: Call) -> Iterable[dict]:
-    """The location's contacts as the search index sees them: writes show up ``search_index_lag_s`` late."""
-    table = call.table(CONTACTS)
-    records = (table[contact_id] for _, contact_id in _index(call.state).timeline(call.location_id))
-    lag = call.state.config.search_index_lag_s
+def _ordered(call: Call, spec: list[tuple[str, bool]], criteria: tuple, keep: Callable[[dict], bool]) -> list[dict]:
+    """The location's contacts the search finds (``keep``), as the search index sees them, in the sort order.
+
+    Writes show up ``search_index_lag_s`` late. Without lag the answer is kept until the next contact write,
+    so paging through 50k contacts filters and sorts them once, not once per page.
+    """
+    index, table, lag = _index(call.state), call.table(CONTACTS), call.state.config.search_index_lag_s
+    cache_key = (call.location_id, tuple(spec), json.dumps(criteria, sort_keys=True))
+    if lag <= 0 and cache_key in index.orders:
+        return index.orders[cache_key]
+    records = [table[contact_id] for _, contact_id in index.timeline(call.location_id)]
+    if lag > 0:
+        cutoff = call.state.epoch() - lag
+        records = [
+            view for record in records
+            if (view := record if record.get("_writtenAt", cutoff) <= cutoff else record.get("_searchView")) is not None
+        ]
+    if any(criteria):
+        records = [r for r in records if keep(r)]
+    if spec != DEFAULT_SORT:  # the timeline is already in the default order
+        records.sort(key=_sort_key(spec))
     if lag <= 0:
-        return records
-    cutoff = call.state.epoch() - lag
-    return (
-        view for record in records
-        if (view := record if record.get("_writtenAt", cutoff) <= cutoff else record.get("_searchView")) is not None
-    )
+        if len(index.orders) >= ORDERS_KEPT:
+            index.orders.clear()
+        index.orders[cache_key] = records
+    return records
 
 
 @handles("search_contacts")
@@ -1011,11 +1035,11 @@ def search_contacts(call: Call) -> dict:
     text = (text or "").strip().lower()
     if len(text) > SEARCH_TEXT_LIMIT:
         raise unprocessable(f"query must be shorter than or equal to {SEARCH_TEXT_LIMIT} characters")
-    key = _sort_key(spec)
-    matches = [r for r in _searchable(call) if predicate(r) and (not text or _matches_query(r, text))]
-    if spec != [("dateAdded", False)]:  # the timeline is already in the default order
-        matches.sort(key=key)
-    start = bisect_right(matches, _cursor_key(spec, search_after), key=key) if search_after is not None else (page - 1) * limit
+    matches = _ordered(call, spec, (data.get("filters"), text), lambda r: predicate(r) and (not text or _matches_query(r, text)))
+    if search_after is not None:
+        start = bisect_right(matches, _cursor_key(spec, search_after), key=_sort_key(spec))
+    else:
+        start = (page - 1) * limit
     contacts = []
     for record in matches[start : start + limit]:
         contact = _listing(record)
