@@ -310,3 +310,10 @@ class GHLCollectionSensor(GHLSensor):
     def keep(self, verdict: Verdict, context: Context) -> None:
         if verdict.cursor is not None:
             self.cursor_store(context).set(verdict.cursor)
+
+    def defer_poll(self, context: Context) -> None:
+        # first_run="skip" takes its baseline here and stores it before deferring: a baseline kept only in the
+        # trigger's memory would be retaken after a triggerer restart and swallow what arrived in between.
+        if self.first_run == "skip" and self.interval(context) is None and self.cursor_store(context).get() is None:
+            self.poke(context)
+        super().defer_poll(context)
