@@ -201,10 +201,6 @@ def build(reference: Path) -> dict:
         limit_schema = declared.get(paging.get("limit_param", ""), {}).get("schema", {})
         if "maximum" in limit_schema:  # the spec's own page-size cap wins over the product default
             paging["max_limit"] = int(limit_schema["maximum"])
-        # A page-size maximum the official spec declares wins over the generic rule (appointment notes: 20).
-        spec_max = (declared.get(paging.get("limit_param"), {}).get("schema") or {}).get("maximum")
-        if isinstance(spec_max, int | float) and spec_max < paging.get("max_limit", spec_max + 1):
-            paging["max_limit"] = int(spec_max)
         is_collection = paging["style"] != "none" or "returns all" in row["pagination"] or row["key"].startswith("list_")
         if paging["style"] == "none" and is_collection:
             paging = {"style": "single_page"}  # the whole collection comes in one response
