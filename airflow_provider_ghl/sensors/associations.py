@@ -1,4 +1,8 @@
-"""Sensors for HighLevel's Associations API."""
+"""Sensors for HighLevel's Associations API.
+
+Associations and relations are listed without timestamps: the collection sensors keep a cursor of the ids
+they delivered (with a fingerprint of each, for ``watch="updated"``).
+"""
 
 from __future__ import annotations
 
@@ -6,45 +10,46 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor, GHLRecordSens
 
 
 class GHLFindAssociationsSensor(GHLCollectionSensor):
-    """All associations of a location.
+    """Wait for new association types in the location (``watch="updated"``: or relabelled ones).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    XCom: exactly the associations not delivered before (or changed since).
+    """
 
     operation = "find_associations"
 
 
 class GHLGetAssociationSensor(GHLRecordSensor):
-    """Association by ID.
+    """Wait until an association exists (by id) and ``condition(association)`` holds (if given).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    XCom: the association (``key``, object keys and labels).
+    """
 
     operation = "get_association"
 
 
 class GHLGetAssociationKeySensor(GHLRecordSensor):
-    """Association by key name.
+    """Wait until an association with the key ``association_key`` exists (and ``condition`` holds).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    XCom: the association.
+    """
 
     operation = "get_association_key"
 
 
 class GHLGetAssociationByObjectKeySensor(GHLRecordSensor):
-    """Association by object key.
+    """Wait until an association involving the object ``object_key`` exists (e.g. ``custom_objects.cars``).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Fires with the first such association (and ``condition(association)``, if given). XCom: the association.
+    """
 
     operation = "get_association_by_object_key"
 
 
 class GHLGetRelationsByRecordSensor(GHLCollectionSensor):
-    """Relations of a record.
+    """Wait for new relations of a record (``record_id=...``): records newly linked to it.
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Fires when a relation is not in the cursor yet. XCom: exactly those relations (both record ids and the
+    association's key and labels).
+    """
 
     operation = "get_relations_by_record"

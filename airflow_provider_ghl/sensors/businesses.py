@@ -6,18 +6,23 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor, GHLRecordSens
 
 
 class GHLGetBusinessSensor(GHLRecordSensor):
-    """One business.
+    """Wait until a business exists and ``condition(business)`` holds (if given).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Example: ``condition=lambda b: b.get("website")``. XCom: the business (the object under ``business``).
+    """
 
     operation = "get_business"
 
+    def record_key(self) -> str | None:
+        return "business"  # HighLevel wraps the record; the official schema leaves the wrapper untyped
+
 
 class GHLListBusinessesByLocationSensor(GHLCollectionSensor):
-    """Businesses of a location.
+    """Wait for new businesses in the location (or, with ``watch="updated"``, changed ones).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Fires when at least ``min_records`` businesses were created (``createdAt``; ``updatedAt`` with
+    ``watch="updated"``) inside the run's data interval or, in cursor mode, since the last delivery,
+    ties included. XCom: exactly those businesses, oldest first.
+    """
 
     operation = "list_businesses_by_location"

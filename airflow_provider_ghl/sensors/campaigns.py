@@ -6,9 +6,10 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor
 
 
 class GHLListCampaignsSensor(GHLCollectionSensor):
-    """Campaigns of a location.
+    """Wait for new campaigns of the location (``watch="updated"``: e.g. a draft that got published).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Campaigns carry no timestamps: a cursor of the delivered ids (and fingerprints for ``watch="updated"``)
+    decides. ``query={"status": "published"}`` narrows the list. XCom: exactly those campaigns.
+    """
 
     operation = "list_campaigns"

@@ -6,9 +6,10 @@ from airflow_provider_ghl.sensors.base import GHLRecordSensor
 
 
 class GHLGetCompanySensor(GHLRecordSensor):
-    """Agency details.
+    """Wait until the agency's details satisfy ``condition(company)`` (the company from the connection).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Example: ``condition=lambda c: c["locationCount"] >= 10``. Without a condition it fires at once (a
+    connection check). XCom: the company (the object under ``company``).
+    """
 
     operation = "get_company"

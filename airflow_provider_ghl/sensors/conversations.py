@@ -6,72 +6,84 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor, GHLRecordSens
 
 
 class GHLSearchConversationsSensor(GHLCollectionSensor):
-    """Search conversations.
+    """Wait for new conversations (or, with ``watch="updated"``, conversations with new activity).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Filters go in ``query`` (``status``, ``assignedTo``, ``contactId``, ``lastMessageType``, ...). Fires when
+    at least ``min_records`` conversations were started (``dateAdded``; ``dateUpdated`` with
+    ``watch="updated"``) inside the run's data interval or, in cursor mode, since the last delivery, ties
+    included. XCom: exactly those conversations, oldest first.
+    """
 
     operation = "search_conversations"
 
 
 class GHLGetConversationSensor(GHLRecordSensor):
-    """One conversation.
+    """Wait until a conversation exists and ``condition(conversation)`` holds (if given).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Example: ``condition=lambda c: c["unreadCount"] == 0`` (someone read it). XCom: the conversation.
+    """
 
     operation = "get_conversation"
 
 
 class GHLGetEmailSensor(GHLRecordSensor):
-    """One email message.
+    """Wait until an email message exists and ``condition(email)`` holds (if given).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    ``email_message_id`` is the email's own id (``meta.email.messageIds`` of a conversation message).
+    Example: ``condition=lambda e: e["status"] == "opened"``. XCom: the email (subject, body, status, ...).
+    """
 
     operation = "get_email"
 
 
 class GHLGetMessageSensor(GHLRecordSensor):
-    """One message.
+    """Wait until a message exists and ``condition(message)`` holds (if given).
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Example: ``condition=lambda m: m["status"] in ("delivered", "read")``. XCom: the message.
+    """
 
     operation = "get_message"
 
+    def record_key(self) -> str | None:
+        # The answer is the message itself; its one object field (``meta``) is not a wrapper.
+        return None
+
 
 class GHLGetMessagesByConversationSensor(GHLCollectionSensor):
-    """Messages of a conversation.
+    """Wait for new messages in a conversation (``conversation_id=...``).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Fires when at least ``min_records`` messages were added (``dateAdded``) inside the run's data interval
+    or, in cursor mode, since the last delivery; messages sharing a timestamp are each delivered once.
+    XCom: exactly those messages, oldest first.
+    """
 
     operation = "get_messages_by_conversation"
 
 
 class GHLGetMessageRecordingSensor(GHLRecordSensor):
-    """Call recording audio.
+    """Wait until a call message has its recording (answered calls and voicemails have one; a 404 is "not yet").
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    XCom: ``{"content_bytes": <size>}`` (the audio itself does not go to XCom; download it with
+    ``GHLHook.call("get_message_recording", ...)``).
+    """
 
     operation = "get_message_recording"
 
 
 class GHLGetMessageTranscriptionSensor(GHLRecordSensor):
-    """Call transcription.
+    """Wait until a call's transcription is available (a 404 is "not yet") and ``condition`` holds.
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    Example: ``condition=lambda t: "cancel" in t["transcript"].lower()``.
+    XCom: the transcription (``transcript``, ``confidence``, ``startTime``, ``endTime``, ...).
+    """
 
     operation = "get_message_transcription"
 
 
 class GHLDownloadMessageTranscriptionSensor(GHLRecordSensor):
-    """Transcription file.
+    """Wait until a call's transcription file can be downloaded (a 404 is "not yet").
 
-    Fires when the record exists and ``condition(record)`` (if given) holds.
-    XCom: the record."""
+    XCom: the transcription as text, one timed line per sentence.
+    """
 
     operation = "download_message_transcription"

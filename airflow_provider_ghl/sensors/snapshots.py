@@ -6,9 +6,10 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor
 
 
 class GHLListSnapshotsSensor(GHLCollectionSensor):
-    """Own and imported snapshots.
+    """Wait for new snapshots of the agency (own and imported; company from the connection).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Snapshots carry no timestamps: a cursor of the delivered ids (and fingerprints, for
+    ``watch="updated"``: renamed) decides what is new. XCom: exactly those snapshots (id, name, type).
+    """
 
     operation = "list_snapshots"

@@ -6,9 +6,11 @@ from airflow_provider_ghl.sensors.base import GHLCollectionSensor
 
 
 class GHLListWorkflowsSensor(GHLCollectionSensor):
-    """Workflows of a location.
+    """Wait for new workflows of the location (or, with ``watch="updated"``, edited or published ones).
 
-    Fires when records are new (or, with ``watch="updated"``, changed) since the watermark.
-    XCom: exactly those records, oldest first."""
+    Fires when workflows were created (``createdAt``; ``updatedAt`` with ``watch="updated"``) inside the
+    run's data interval or, in cursor mode, since the last delivery, ties included.
+    XCom: exactly those workflows (id, name, status, version), oldest first.
+    """
 
     operation = "list_workflows"
