@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_ghl.declare import is_templated
-from airflow_provider_ghl.exceptions import GHLInputError
+from airflow_provider_ghl.exceptions import GHLInputError, GHLNotFoundError
 from airflow_provider_ghl.operators.base import GHLBatchOperator, GHLCustomFieldsOperator, GHLOperator
 
 if TYPE_CHECKING:
@@ -21,11 +21,19 @@ class _ContactWriteOperator(GHLCustomFieldsOperator):
 
 
 class GHLCreateContactOperator(_ContactWriteOperator):
-    """Create a contact, e.g. ``body={"firstName": "Ada", "email": "ada@example.com"}``.
+    """Create a contact::
 
-    Safe to retry: when Airflow retries the task, or the create request fails in a way that leaves
-    unknown whether HighLevel saved it, the contact is first looked up by email/phone (duplicate
-    search) and returned instead of being created twice.
+        GHLCreateContactOperator(
+            task_id="create_lead",
+            body={"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com",
+                  "phone": "+15125550100", "tags": ["webinar"], "source": "website form"},
+            custom_fields={"Lead Source": "web"},  # by name, key or id
+        )
+
+    Returns HighLevel's answer, ``{"contact": {...}}``. Locations that refuse duplicates answer a
+    contact with the same email or phone with an error; use ``GHLUpsertContactOperator`` to update it instead.
+    Safe to retry: on an Airflow retry of the task the contact is first looked up by email/phone
+    (duplicate search) and returned as ``{"contact": {...}, "new": False}`` instead of being created twice.
     """
 
     operation = "create_contact"
@@ -48,14 +56,26 @@ class GHLCreateContactOperator(_ContactWriteOperator):
 
 
 class GHLUpdateContactOperator(_ContactWriteOperator):
-    """Update a contact's fields; only the fields in ``body`` (and ``custom_fields``) change."""
+    """Update a contact; only the fields in ``body`` (and ``custom_fields``) change::
+
+        GHLUpdateContactOperator(task_id="promote", contact_id="{{ ti.xcom_pull('find')['contact']['id'] }}",
+                                 body={"type": "customer", "companyName": "Acme"},
+                                 custom_fields={"Customer Tier": "Gold"})
+
+    ``body["tags"]`` replaces all tags; to add or remove some, use the tag operators.
+    Returns ``{"succeded": true, "contact": {...}}`` (HighLevel's spelling).
+    """
 
     operation = "update_contact"
 
 
 class GHLUpsertContactOperator(_ContactWriteOperator):
-    """Create a contact, or update the one that matches by email/phone (the location's duplicate rules).
+    """Create a contact, or update the one that matches by email/phone (the location's duplicate rules)::
 
+        GHLUpsertContactOperator(task_id="upsert", body={"email": "ada@example.com", "firstName": "Ada"},
+                                 custom_fields={"Lead Source": "web"})
+
+    The natural choice for imports and syncs: a rerun updates instead of duplicating.
     Returns ``{"new": true|false, "contact": {...}}``.
     """
 
@@ -63,10 +83,14 @@ class GHLUpsertContactOperator(_ContactWriteOperator):
 
 
 class GHLFindContactOperator(_ContactOperator):
-    """Look up one contact by ``contact_id``, or by ``email`` and/or ``phone`` (duplicate search).
+    """Look up one contact by ``contact_id`` (Get Contact), or by ``email`` and/or ``phone`` (HighLevel's
+    duplicate search, which follows the location's duplicate rules)::
+
+        GHLFindContactOperator(task_id="find", email="ada@example.com")
+        GHLFindContactOperator(task_id="find", phone="+15125550100", fail_if_missing=True)
 
     Returns ``{"contact": {...}}``, or ``{"contact": None}`` when nothing matches (with
-    ``fail_if_missing=True`` the task fails instead).
+    ``fail_if_missing=True`` the task fails instead). Needs only ``contacts.readonly``.
     """
 
     operation = "find_contact"
@@ -81,8 +105,6 @@ class GHLFindContactOperator(_ContactOperator):
 
     def perform(self, arguments: dict[str, Any], context: Context) -> Any:
         if self.contact_id:
-            from airflow_provider_ghl.exceptions import GHLNotFoundError
-
             try:
                 contact = self.hook.call("get_contact", contact_id=self.contact_id)["contact"]
             except GHLNotFoundError:
@@ -97,45 +119,75 @@ class GHLFindContactOperator(_ContactOperator):
 
 
 class GHLDeleteContactOperator(_ContactOperator):
-    """Delete a contact (its tasks and notes go with it)."""
+    """Delete a contact (its tasks and notes go with it): ``GHLDeleteContactOperator(task_id=..., contact_id=...)``.
+
+    Returns ``{"deleted": True, "operation": "delete_contact", "contact_id": ..., "response": {...}}``.
+    """
 
     operation = "delete_contact"
 
 
 class GHLAddTagsToContactOperator(_ContactOperator):
-    """Add tags to a contact: ``body={"tags": ["vip"]}``. Tags that are already there stay once."""
+    """Add tags to a contact: ``contact_id=..., body={"tags": ["vip", "webinar 2026"]}``.
+
+    HighLevel stores tags lower-cased; tags the contact already has stay once. Returns ``{"tags": [...]}``
+    (all tags of the contact). For many contacts at once use ``GHLBulkUpdateContactTagsOperator``.
+    """
 
     operation = "add_tags_to_contact"
 
 
 class GHLRemoveTagsFromContactOperator(_ContactOperator):
-    """Remove tags from a contact: ``body={"tags": ["vip"]}``."""
+    """Remove tags from a contact: ``contact_id=..., body={"tags": ["vip"]}``.
+
+    Tags the contact does not have are ignored. Returns ``{"tags": [...]}`` (the tags left).
+    """
 
     operation = "remove_tags_from_contact"
 
 
 class GHLBulkUpdateContactTagsOperator(GHLBatchOperator):
-    """Add or remove tags on any number of contacts: ``tag_action="add"|"remove"``, ``contact_ids=[...]``,
-    ``body={"tags": [...]}``. Contacts are sent in batches of ``batch_size``.
+    """Add or remove tags on any number of contacts::
+
+        GHLBulkUpdateContactTagsOperator(task_id="tag", tag_action="add",  # or "remove"
+                                         contact_ids="{{ ti.xcom_pull('ids') }}", body={"tags": ["reactivated"]})
+
+    ``body={"tags": [], "removeAllTags": True}`` with ``tag_action="remove"`` clears all tags.
+    Contacts are sent in batches of ``batch_size`` (default 100), one request each. Returns
+    ``{"contacts": <count>, "batches": <requests>, "responses": [<HighLevel's answer per batch>]}``;
+    each answer lists contacts it could not change (``errorCount``).
     """
 
     operation = "bulk_update_contact_tags"
 
 
 class GHLCreateContactTaskOperator(_ContactOperator):
-    """Create a task on a contact: ``body={"title": ..., "dueDate": "2026-12-01T10:00:00Z"}``."""
+    """Create a task on a contact::
+
+        GHLCreateContactTaskOperator(task_id="follow_up", contact_id=...,
+                                     body={"title": "Call back", "body": "Discuss pricing",
+                                           "dueDate": "2026-12-01T10:00:00Z", "completed": False,
+                                           "assignedTo": "<user id>"})
+
+    Returns ``{"task": {...}}``.
+    """
 
     operation = "create_contact_task"
 
 
 class GHLUpdateContactTaskOperator(_ContactOperator):
-    """Update a contact's task."""
+    """Update a contact's task (``contact_id``, ``contact_task_id``); only the fields in ``body`` change:
+    ``body={"title": "Call again", "dueDate": "2026-12-03T10:00:00Z"}``. Returns ``{"task": {...}}``.
+    """
 
     operation = "update_contact_task"
 
 
 class GHLCompleteContactTaskOperator(_ContactOperator):
-    """Mark a contact's task completed (``completed=False`` reopens it)."""
+    """Mark a contact's task completed: ``contact_id=..., contact_task_id=...`` (``completed=False`` reopens it).
+
+    No body needed. Returns ``{"task": {...}}``.
+    """
 
     operation = "complete_contact_task"
     extra_arguments: ClassVar[dict[str, Any]] = {"completed": True}
@@ -150,75 +202,98 @@ class GHLCompleteContactTaskOperator(_ContactOperator):
 
 
 class GHLDeleteContactTaskOperator(_ContactOperator):
-    """Delete a contact's task."""
+    """Delete a contact's task (``contact_id``, ``contact_task_id``). Returns ``{"deleted": True, ...}``."""
 
     operation = "delete_contact_task"
 
 
 class GHLCreateContactNoteOperator(_ContactOperator):
-    """Add a note to a contact: ``body={"body": "Called, left a message"}``."""
+    """Add a note to a contact: ``contact_id=..., body={"body": "Called, left a message", "userId": "<user id>"}``.
+
+    Returns ``{"note": {...}}``.
+    """
 
     operation = "create_contact_note"
 
 
 class GHLUpdateContactNoteOperator(_ContactOperator):
-    """Edit a contact's note."""
+    """Edit a contact's note (``contact_id``, ``note_id``): ``body={"body": "Called back, booked a demo"}``.
+
+    Returns ``{"note": {...}}``.
+    """
 
     operation = "update_contact_note"
 
 
 class GHLDeleteContactNoteOperator(_ContactOperator):
-    """Delete a contact's note."""
+    """Delete a contact's note (``contact_id``, ``note_id``). Returns ``{"deleted": True, ...}``."""
 
     operation = "delete_contact_note"
 
 
 class GHLAddContactToCampaignOperator(_ContactOperator):
-    """Add a contact to a (legacy) campaign."""
+    """Add a contact to a (legacy) campaign: ``contact_id=..., campaign_id=...`` (no body).
+
+    For new automations HighLevel recommends workflows (``GHLAddContactToWorkflowOperator``).
+    """
 
     operation = "add_contact_to_campaign"
 
 
 class GHLRemoveContactFromCampaignOperator(_ContactOperator):
-    """Remove a contact from one campaign."""
+    """Remove a contact from one campaign: ``contact_id=..., campaign_id=...``. Returns ``{"deleted": True, ...}``."""
 
     operation = "remove_contact_from_campaign"
 
 
 class GHLRemoveContactFromAllCampaignsOperator(_ContactOperator):
-    """Remove a contact from every campaign."""
+    """Remove a contact from every campaign it is in (``contact_id``), e.g. after it unsubscribed."""
 
     operation = "remove_contact_from_all_campaigns"
 
 
 class GHLAddContactToWorkflowOperator(_ContactOperator):
-    """Enroll a contact in a workflow (optionally ``body={"eventStartTime": ...}``)."""
+    """Enroll a contact in a workflow: ``contact_id=..., workflow_id=...``.
+
+    ``body={"eventStartTime": "2026-12-01T09:00:00Z"}`` (optional) is the moment the workflow's
+    timing is measured from (e.g. "1 day before"). Returns ``{"succeded": true}``.
+    """
 
     operation = "add_contact_to_workflow"
 
 
 class GHLRemoveContactFromWorkflowOperator(_ContactOperator):
-    """Take a contact out of a workflow."""
+    """Take a contact out of a workflow: ``contact_id=..., workflow_id=...``. Returns ``{"deleted": True, ...}``."""
 
     operation = "remove_contact_from_workflow"
 
 
 class GHLAddContactFollowersOperator(_ContactOperator):
-    """Add followers (user ids) to a contact: ``body={"followers": [...]}``."""
+    """Add followers (users of the location) to a contact: ``contact_id=..., body={"followers": ["<user id>"]}``.
+
+    Returns ``{"followers": [...], "followersAdded": [...]}``.
+    """
 
     operation = "add_contact_followers"
 
 
 class GHLRemoveContactFollowersOperator(_ContactOperator):
-    """Remove followers (user ids) from a contact: ``body={"followers": [...]}``."""
+    """Remove followers from a contact: ``contact_id=..., body={"followers": ["<user id>"]}``.
+
+    Returns ``{"followers": [...], "followersRemoved": [...]}``.
+    """
 
     operation = "remove_contact_followers"
 
 
 class GHLBulkBusinessUpdateOperator(GHLBatchOperator):
-    """Attach any number of contacts to a business (``business_id``), or detach them (``business_id=None``).
+    """Attach any number of contacts to a business, or detach them from theirs::
 
-    Contacts are sent in batches of ``batch_size``.
+        GHLBulkBusinessUpdateOperator(task_id="attach", business_id="<business id>", contact_ids=[...])
+        GHLBulkBusinessUpdateOperator(task_id="detach", business_id=None, contact_ids=[...])
+
+    Contacts are sent in batches of ``batch_size`` (default 100), one request each. Returns
+    ``{"contacts": <count>, "batches": <requests>, "responses": [<HighLevel's answer per batch>]}``.
     """
 
     operation = "bulk_business_update"

@@ -465,7 +465,7 @@ def test_read_only_connection_refuses_before_resolving_custom_fields(sandbox):
     op = ops.GHLCreateContactOperator(task_id="write", ghl_conn_id="ghl_readonly", body={"firstName": "Ro"},
                                       custom_fields={"Lead Source": "web"})
     before = requests_sent(sandbox)
-    with pytest.raises(GHLScopeError, match="contacts.write"):
+    with pytest.raises(GHLScopeError, match=r"contacts\.write"):
         run(op)
     assert requests_sent(sandbox) == before  # not even the List Custom Fields call
 
@@ -473,3 +473,11 @@ def test_read_only_connection_refuses_before_resolving_custom_fields(sandbox):
 def test_date_of_birth_as_a_date_string(contact):
     created = run(ops.GHLCreateContactOperator(task_id="create", body={"firstName": "Bea", "dateOfBirth": "1990-05-17"}))
     assert contact(created["contact"]["id"])["dateOfBirth"].startswith("1990-05-17")
+
+
+@covers(ops.GHLBulkUpdateContactTagsOperator)
+def test_bulk_remove_all_tags(new_contact, contact):
+    targets = [new_contact(tags=["a", "b"])["id"], new_contact(tags=["c"])["id"]]
+    run(ops.GHLBulkUpdateContactTagsOperator(task_id="clear", tag_action="remove", contact_ids=targets,
+                                             body={"tags": [], "removeAllTags": True}))
+    assert [contact(i)["tags"] for i in targets] == [[], []]
