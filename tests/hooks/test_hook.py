@@ -23,6 +23,14 @@ from airflow_provider_ghl.exceptions import (
 from airflow_provider_ghl.hooks.ghl import FileTokenStore, GHLAsyncHook, GHLHook, InMemoryTokenStore
 
 
+@pytest.fixture(autouse=True)
+def default_limits(sandbox):
+    """Put back HighLevel's default limits these tests change (``fresh_sandbox`` only switches them off)."""
+    yield
+    sandbox.configure(rate_limits={"enabled": False, "burst_max": 100, "interval_ms": 10_000, "daily_max": 200_000},
+                      faults={"rate": 0.0, "routes": [], "delay_s": 5.0, "kinds": {"500": 1.0}})
+
+
 @pytest.fixture
 def connect(fresh_sandbox, monkeypatch):
     """``connect(kind, **hook_kwargs)``: a hook on a sandbox connection given through AIRFLOW_CONN_*."""
