@@ -16,7 +16,7 @@ fi
 
 # Airflow 3.3.2 is what we develop and test on; cadwyn is pinned because pip otherwise backtracks for minutes
 # between fastapi and cadwyn releases (airflow-core caps fastapi below cadwyn 9's floor).
-INSTALL_SPEC=(-e ".[test]" "apache-airflow==3.3.2" "cadwyn==7.0.0")
+INSTALL_SPEC=(-e ".[test,bench]" "apache-airflow==3.3.2" "cadwyn==7.0.0")
 STAMP_INPUT="$(cat pyproject.toml scripts/_env.sh | sha256sum | cut -c1-16)"
 
 if [ ! -x .venv/bin/python ]; then

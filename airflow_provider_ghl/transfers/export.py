@@ -8,6 +8,7 @@ name next to the target and moved into place at the end; a failure removes the t
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 import uuid
@@ -34,6 +35,7 @@ PER_CONTACT_ARGUMENT = "contact_id"
 COLUMN_SOURCES = {"search_contacts": "get_contact"}
 CUSTOM_FIELD_MODELS = {"contacts": "contact", "opportunities": "opportunity"}
 PROGRESS_EVERY_S = 10.0
+FLUSH_BYTES = 1 << 20
 
 
 class GHLExportOperator(BaseOperator):
@@ -127,11 +129,17 @@ class GHLExportOperator(BaseOperator):
         temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         count = 0
         try:
-            with temporary.open("w", newline="" if fmt == "csv" else None, encoding="utf-8") as handle:
-                write = self.csv_writer(handle) if fmt == "csv" else self.jsonl_writer(handle)
+            with temporary.open("w", encoding="utf-8", newline="") as handle:
+                buffer = io.StringIO()
+                write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
                 for record in self.progress(self.selected(window)):
                     write(record)
                     count += 1
+                    if buffer.tell() >= FLUSH_BYTES:  # few large writes: object-store handles are slow per call
+                        handle.write(buffer.getvalue())
+                        buffer.seek(0)
+                        buffer.truncate()
+                handle.write(buffer.getvalue())
             temporary.replace(target)
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -196,9 +204,10 @@ class GHLExportOperator(BaseOperator):
     # -- writers -----------------------------------------------------------------------------------
     @staticmethod
     def jsonl_writer(handle: Any):
+        encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
         def write(record: dict) -> None:
-            handle.write(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
-            handle.write("\n")
+            handle.write(encode(record) + "\n")
 
         return write
 
