@@ -12,6 +12,7 @@ run instead of looping forever.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,9 @@ from airflow_provider_ghl.exceptions import GHLInputError
 
 log = logging.getLogger(__name__)
 
+REMEMBERED_PAGES = 4
+"""Repeats happen at page boundaries (ties, records shifted by inserts while paging): remembering the ids of
+the last few pages drops them all while memory stays flat however many records an export reads."""
 SEARCH_PAGE_CAP = 10_000  # HighLevel's contact search stops at page*pageLimit 10k without searchAfter
 
 
@@ -84,7 +88,7 @@ class Pager:
     op: Operation
     page_size: int | None
     request: PageRequest
-    seen_ids: set[str] = field(default_factory=set)
+    recent_ids: deque[set[str]] = field(default_factory=lambda: deque(maxlen=REMEMBERED_PAGES))
     pages: int = 0
     _last_cursor: Any = None
 
@@ -120,14 +124,15 @@ class Pager:
     def take(self, data: Any) -> Page:
         """The new records of a response (repeats dropped) and the total when the API gives it."""
         self.pages += 1
-        fresh = []
+        fresh, page_ids = [], set()
         for record in records_of(self.op, data):
             record_id = record.get("id") or record.get("_id") if isinstance(record, dict) else None
             if record_id is not None:
-                if record_id in self.seen_ids:
+                if record_id in page_ids or any(record_id in ids for ids in self.recent_ids):
                     continue
-                self.seen_ids.add(record_id)
+                page_ids.add(record_id)
             fresh.append(record)
+        self.recent_ids.append(page_ids)
         return Page(fresh, total_of(data))
 
     def _tie_safe_date_cursor(self, records: list[dict], query: dict[str, Any]) -> Any:
