@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
+import msgspec
 
 from airflow_provider_ghl.catalog import Operation, UnknownOperationError, get_operation
 from airflow_provider_ghl.exceptions import (
@@ -124,7 +125,11 @@ def decode(response: httpx.Response) -> Any:
     """JSON for JSON responses, text for text, bytes otherwise (raises ValueError on a cut JSON body)."""
     kind = response.headers.get("content-type", "")
     if "json" in kind:
-        return response.json() if response.content else None
+        # msgspec (an Airflow dependency) parses a page of records ~3x faster than the json module.
+        try:
+            return msgspec.json.decode(response.content) if response.content else None
+        except msgspec.DecodeError as error:
+            raise ValueError(f"invalid JSON in the response: {error}") from None
     if kind.startswith("text/") or not response.content:
         return response.text
     return response.content

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
 from airflow.sdk import BaseOperator
 
 from airflow_provider_ghl.catalog import get_operation
@@ -129,8 +130,8 @@ class GHLExportOperator(BaseOperator):
         temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         count = 0
         try:
-            with temporary.open("w", encoding="utf-8", newline="") as handle:
-                buffer = io.StringIO()
+            with temporary.open("wb") as handle:
+                buffer = io.BytesIO()
                 write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
                 for record in self.progress(self.selected(window)):
                     write(record)
@@ -203,18 +204,20 @@ class GHLExportOperator(BaseOperator):
 
     # -- writers -----------------------------------------------------------------------------------
     @staticmethod
-    def jsonl_writer(handle: Any):
-        encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+    def jsonl_writer(buffer: io.BytesIO):
+        # msgspec (an Airflow dependency) encodes ~5x faster than json; sorted keys keep reruns byte-identical.
+        encode = msgspec.json.Encoder(order="sorted").encode
 
         def write(record: dict) -> None:
-            handle.write(encode(record) + "\n")
+            buffer.write(encode(record))
+            buffer.write(b"\n")
 
         return write
 
-    def csv_writer(self, handle: Any):
+    def csv_writer(self, buffer: io.BytesIO):
         fields, custom = self.columns()
         custom_columns = [f"cf:{key}" for key in custom.values()]
-        writer = csv.writer(handle)
+        writer = csv.writer(io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True))
         writer.writerow([*fields, *custom_columns, "_extra"])
         known = set(fields) | {"customFields"}
 
