@@ -154,7 +154,8 @@ def example_gestioo_business_report():
             f"{report['contacts_attached']} contacts attached, {report['contacts_naming_company']} name the company, "
             f"{report['contacts_naming_company_not_attached']} of them not attached",
             f"top tags: {', '.join(report['top_tags']) or 'none'}",
-            f"report: {report['report_csv']} and table business_report in {report['sqlite']}",
+            f"report: {report['report_csv']}",
+            f"table business_report: {report['sqlite']}",
         ]
 
     summary(build_report(event, business_id, export_business_contacts.output, export_company_search.output))

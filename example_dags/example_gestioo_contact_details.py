@@ -89,7 +89,7 @@ def example_gestioo_contact_details():
             return [f"Gestioo customer {event.get('gestioo_id')} ({who}) is not in HighLevel yet",
                     f"wrote {merged['path']}"]
         return [f"Gestioo customer {event.get('gestioo_id')} ({who}) is HighLevel contact {merged['name']}",
-                f"{merged['tasks']} tasks ({merged['open_tasks']} open), {merged['notes']} notes merged",
+                f"merged {merged['tasks']} task(s) ({merged['open_tasks']} open) and {merged['notes']} note(s)",
                 f"wrote {merged['path']}"]
 
     summary(merge_for_gestioo(event, found.output), event)
