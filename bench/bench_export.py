@@ -67,7 +67,7 @@ def main() -> int:
                              for mode in ("paginate", "export")}
     small, large = results[args.small]["export"], results[args.large]["export"]
     growth_ratio = large["growth_kb"] / max(small["growth_kb"], 1)
-    for size, modes in results.items():
+    for modes in results.values():
         for mode, r in modes.items():
             print(f"{mode:>8} {r['count']:>7,} contacts: {r['seconds']:6.2f} s, {r['count'] / r['seconds']:8,.0f} records/s, "
                   f"peak memory growth {r['growth_kb'] / 1024:6.1f} MiB")

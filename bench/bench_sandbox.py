@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loadgen import requests_per_second  # noqa: E402
+from _loadgen import requests_per_second
 
 BARE_APP = """
 import socket, sys, uvicorn
