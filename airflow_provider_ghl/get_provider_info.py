@@ -43,6 +43,12 @@ def _connection_fields() -> dict[str, Any]:
             "schema": nullable,
         },
         "timeout": {"label": "Timeout (s)", "schema": {"type": ["number", "null"], "minimum": 1}},
+        "app_url": {
+            "label": "App URL",
+            "description": "Where the 'View in HighLevel' links point (a white-label domain, say). "
+            "Empty: https://app.gohighlevel.com.",
+            "schema": nullable,
+        },
     }
 
 

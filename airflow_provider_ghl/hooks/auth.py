@@ -70,6 +70,7 @@ class Settings:
     scopes: frozenset[str] | None = None
     api_version: str | None = None
     timeout: float | None = None
+    app_url: str | None = None
 
     @classmethod
     def from_connection(cls, conn: Any) -> Settings:
@@ -91,6 +92,7 @@ class Settings:
             scopes=_scopes(extra.get("scopes")),
             api_version=extra.get("api_version") or None,
             timeout=_timeout(conn_id, extra.get("timeout")),
+            app_url=extra.get("app_url") or None,
         )
         settings.check()
         mask(settings.token, settings.client_secret, settings.refresh_token)

@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from airflow_provider_ghl.sandbox.state import Grant, SandboxState
@@ -28,7 +28,8 @@ from airflow_provider_ghl.sandbox.state import Grant, SandboxState
 def info(state: SandboxState, base_url: str) -> dict[str, Any]:
     """The JSON the CLI prints first: where the sandbox is and ready-made Airflow connections."""
     everything = " ".join(sorted(state.all_scopes))
-    common = {"location_id": state.location_id, "company_id": state.company_id}
+    common = {"location_id": state.location_id, "company_id": state.company_id,
+              "app_url": f"{base_url}{APP_PREFIX}"}
     return {
         "base_url": base_url,
         "location_id": state.location_id,
@@ -49,6 +50,12 @@ def info(state: SandboxState, base_url: str) -> dict[str, Any]:
                                  "refresh_token": state.agency_refresh_token}},
         },
     }
+
+
+APP_PREFIX = "/__sandbox__/app"
+"""Stands in for HighLevel's web app, so "View in HighLevel" links open a page offline."""
+RECORD_PAGES = {"contacts": ("contacts", "path"), "opportunities": ("opportunities", "opportunityId"),
+                "calendars": ("events", "eventId")}
 
 
 def _public(record: dict) -> dict:
@@ -121,8 +128,24 @@ def routes(state: SandboxState) -> list[Route]:
             return JSONResponse({"statusCode": 404, "message": f"no table {name!r}"}, status_code=404)
         return JSONResponse([_public(r) for r in state.tables[name].values()])
 
+    async def app_page(request: Request) -> Response:
+        """``/v2/location/{location}/contacts/detail/{id}`` and friends: the record, as HighLevel's app would show it."""
+        from html import escape
+
+        section = request.path_params["section"]
+        table, source = RECORD_PAGES.get(section, (None, None))
+        record_id = request.path_params["rest"].rsplit("/", 1)[-1] if source == "path" else request.query_params.get(source or "")
+        record = state.table(table).get(record_id or "") if table else None
+        if record is None:
+            return HTMLResponse("<h1>Not found in the sandbox</h1>", status_code=404)
+        body = escape(json.dumps(_public(record), indent=2, ensure_ascii=False))
+        title = escape(f"{section[:-1] if section.endswith('s') else section} {record_id}")
+        return HTMLResponse(f"<!doctype html><title>{title}</title><h1>GHL sandbox: {title}</h1><pre>{body}</pre>")
+
     prefix = "/__sandbox__"
     return [
+        Route(f"{APP_PREFIX}/v2/location/{{location}}/{{section}}/{{rest:path}}", app_page, methods=["GET"]),
+        Route(f"{APP_PREFIX}/v2/location/{{location}}/{{section}}", app_page, methods=["GET"]),
         Route(f"{prefix}/info", get_info, methods=["GET"]),
         Route(f"{prefix}/reset", reset, methods=["POST"]),
         Route(f"{prefix}/config", config, methods=["GET", "PATCH"]),
