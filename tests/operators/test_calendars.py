@@ -3,6 +3,8 @@ scopes fail before any request is sent."""
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -139,7 +141,8 @@ def test_appointment_lifecycle_with_record_links(ghl):
     assert (event["title"], event["calendarId"]) == ("Airflow intro", calendar["id"])
     assert datetime.fromisoformat(event["startTime"].replace("Z", "+00:00")) == datetime.fromisoformat(first)
     # The "View in HighLevel" link points at the appointment in the location's calendar view.
-    expected_url = f"{links.DEFAULT_APP_URL}/v2/location/{ghl.location_id}/calendars/view?eventId={event_id}"
+    app_url = json.loads(os.environ["AIRFLOW_CONN_GHL_DEFAULT"])["extra"].get("app_url", links.DEFAULT_APP_URL)
+    expected_url = f"{app_url}/v2/location/{ghl.location_id}/calendars/view?eventId={event_id}"
     assert create.ghl_record_url == expected_url
     assert [link.name for link in create.operator_extra_links] == ["View in HighLevel"]
     assert create.operator_extra_links[0].get_link(create, ti_key=None) == expected_url

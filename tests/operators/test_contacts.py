@@ -114,7 +114,8 @@ def test_create_contact_shows_up_with_its_record_link(sandbox, contact):
     created = contact(result["contact"]["id"])
     assert (created["firstName"], created["email"], created["tags"]) == ("Ada", "ada.create@example.com", ["vip"])
     assert created["locationId"] == sandbox.location_id  # filled from the connection
-    expected = f"https://app.gohighlevel.com/v2/location/{sandbox.location_id}/contacts/detail/{created['id']}"
+    app_url = sandbox.connection("full")["extra"]["app_url"]  # the sandbox's own record pages
+    expected = f"{app_url}/v2/location/{sandbox.location_id}/contacts/detail/{created['id']}"
     assert op.ghl_record_url == expected
     assert GHLRecordLink().get_link(op, ti_key=None) == expected
     assert GHLRecordLink.name in [link.name for link in ops.GHLCreateContactOperator.operator_extra_links]
