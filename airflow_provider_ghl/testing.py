@@ -12,6 +12,7 @@ Set ``AIRFLOW_HOME`` (and ``AIRFLOW__CORE__DAGS_FOLDER`` to the DAG folder) befo
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,9 @@ class DagRunner:
             from airflow.utils.db import resetdb
 
             resetdb()
+        # Airflow's DAG processor puts a bundle's folder on sys.path, so DAG files can import their helpers.
+        if str(dag_folder) not in sys.path:
+            sys.path.append(str(dag_folder))
         self.dagbag = DagBag(dag_folder=str(dag_folder))
         if self.dagbag.import_errors:
             problems = "; ".join(f"{path}: {error}" for path, error in self.dagbag.import_errors.items())

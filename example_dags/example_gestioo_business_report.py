@@ -22,30 +22,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import sqlite3
-import tempfile
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import dag, task
+from gestioo_common import gestioo_file, output_dir
 
 from airflow_provider_ghl.operators.businesses import GHLUpdateBusinessOperator
 from airflow_provider_ghl.operators.contacts import GHLBulkBusinessUpdateOperator
 from airflow_provider_ghl.transfers.export import GHLExportOperator
-
-
-def gestioo_file(name: str) -> Path:
-    return Path(os.environ.get("GESTIOO_DATA_DIR") or Path(__file__).parent / "gestioo_data") / name
-
-
-def output_dir(name: str) -> Path:
-    path = Path(os.environ.get("GHL_EXAMPLE_OUTPUT") or Path(tempfile.gettempdir()) / "ghl-examples") / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def csv_rows(path: str) -> list[dict]:

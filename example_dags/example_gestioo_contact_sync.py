@@ -21,12 +21,10 @@ Works unchanged against the real API: only the ``ghl_default`` connection differ
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, AssetWatcher, dag, task
+from gestioo_common import output_dir
 
 from airflow_provider_ghl.triggers.ghl import GHLContactEventTrigger
 
@@ -35,12 +33,6 @@ CONTACT_CHANGES = Asset(
     watchers=[AssetWatcher(name="ghl_contacts_watcher",
                            trigger=GHLContactEventTrigger(watch="updated", poll_interval=60, max_records=100))],
 )
-
-
-def output_dir(name: str) -> Path:
-    path = Path(os.environ.get("GHL_EXAMPLE_OUTPUT") or Path(tempfile.gettempdir()) / "ghl-examples") / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def gestioo_customer(contact: dict) -> dict:

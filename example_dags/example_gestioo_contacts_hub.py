@@ -18,29 +18,17 @@ Works unchanged against the real API: only the ``ghl_default`` connection differ
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import dag, task
+from gestioo_common import gestioo_file, output_dir
 
 from airflow_provider_ghl.operators.contacts import (
     GHLAddContactToCampaignOperator,
     GHLAddContactToWorkflowOperator,
     GHLBulkUpdateContactTagsOperator,
 )
-
-
-def gestioo_file(name: str) -> Path:
-    return Path(os.environ.get("GESTIOO_DATA_DIR") or Path(__file__).parent / "gestioo_data") / name
-
-
-def output_dir(name: str) -> Path:
-    path = Path(os.environ.get("GHL_EXAMPLE_OUTPUT") or Path(tempfile.gettempdir()) / "ghl-examples") / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def ids_by_name(records: list[dict]) -> dict[str, str]:

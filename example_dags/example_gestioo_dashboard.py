@@ -16,28 +16,20 @@ Scheduled daily; works unchanged against the real API: only the ``ghl_default`` 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html import escape
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import dag, task
+from gestioo_common import output_dir
 
 from airflow_provider_ghl.transfers.export import GHLExportOperator
 
 APPOINTMENT_WINDOW = timedelta(days=30)
 WEEKS_CHARTED = 8
-
-
-def output_dir(name: str) -> Path:
-    path = Path(os.environ.get("GHL_EXAMPLE_OUTPUT") or Path(tempfile.gettempdir()) / "ghl-examples") / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def read_jsonl(path: str) -> Iterator[dict]:

@@ -18,20 +18,15 @@ Works unchanged against the real API: only the ``ghl_default`` connection differ
 from __future__ import annotations
 
 import csv
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import dag, task
+from gestioo_common import gestioo_file
 
 from airflow_provider_ghl.operators.contacts import GHLCreateContactTaskOperator, GHLUpsertContactOperator
 
 SOURCE_TAG = "gestioo"
-
-
-def gestioo_file(name: str) -> Path:
-    return Path(os.environ.get("GESTIOO_DATA_DIR") or Path(__file__).parent / "gestioo_data") / name
 
 
 def contact_body(row: dict) -> dict:

@@ -1,0 +1,22 @@
+"""What the Gestioo example DAGs share: where Gestioo's exports are read and where files for Gestioo go.
+
+Not a DAG (``.airflowignore`` skips it); Airflow puts the DAG folder on ``sys.path``, so the DAGs import it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def gestioo_file(name: str) -> Path:
+    """A file of Gestioo's exports: ``GESTIOO_DATA_DIR``, else the samples next to the DAGs."""
+    return Path(os.environ.get("GESTIOO_DATA_DIR") or Path(__file__).parent / "gestioo_data") / name
+
+
+def output_dir(name: str) -> Path:
+    """A folder for files Gestioo picks up: under ``GHL_EXAMPLE_OUTPUT``, else a temporary folder."""
+    path = Path(os.environ.get("GHL_EXAMPLE_OUTPUT") or Path(tempfile.gettempdir()) / "ghl-examples") / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
