@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 
-EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
-
-def test_oauth_dag_leaves_a_valid_rotated_refresh_token(fresh_sandbox, monkeypatch):
-    from airflow.dag_processing.dagbag import DagBag
+def test_oauth_dag_leaves_a_valid_rotated_refresh_token(fresh_sandbox, dag_runner, monkeypatch):
     from airflow.models.variable import Variable
-    from airflow.sdk import DagRunState
-    from airflow.utils import db
 
-    db.resetdb()
+    Variable.delete("ghl_token__ghl_oauth__oauth")  # the sandbox was reset: start from the connection's seed
     monkeypatch.setenv("AIRFLOW_CONN_GHL_OAUTH", fresh_sandbox.connection_json("oauth"))
-    dag = DagBag(dag_folder=str(EXAMPLE_DAGS / "example_ghl_hook_oauth.py")).get_dag("example_ghl_hook_oauth")
-    run = dag.test()
-    assert run.state == DagRunState.SUCCESS
+    result = dag_runner.run("example_ghl_hook_oauth")
+    assert result.succeeded, result.task_states
 
     state = json.loads(Variable.get("ghl_token__ghl_oauth__oauth"))
     seeded = fresh_sandbox.connection("oauth")["extra"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -444,14 +443,9 @@ def test_read_only_connection_may_find(new_contact):
 
 
 # -- one example DAG with mapped operators, run with dag.test() -------------------------------------------
-EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-
-
 @covers(ops.GHLUpsertContactOperator, ops.GHLAddTagsToContactOperator, ops.GHLCreateContactNoteOperator)
-def test_example_mapped_contacts_dag(fresh_sandbox, api):
-    from airflow_provider_ghl.testing import DagRunner
-
-    result = DagRunner(EXAMPLE_DAGS).run("example_ghl_mapped_contacts")
+def test_example_mapped_contacts_dag(fresh_sandbox, dag_runner, api):
+    result = dag_runner.run("example_ghl_mapped_contacts")
     assert result.succeeded, (result.task_states, result.failed_tasks)
     upserts = result.xcoms["upsert_contacts"]
     assert len(upserts) == 3 and all(u["new"] for u in upserts)
