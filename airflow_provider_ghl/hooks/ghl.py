@@ -18,6 +18,8 @@ holds the base URL (host), the token (password) and the extras declared in ``get
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
@@ -48,6 +50,15 @@ POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 # Process-wide named locks: hooks of one connection refresh its token one at a time.
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One certificate store per process: each httpx client would otherwise load its own (~0.5 MiB),
+    which adds up in a triggerer running hundreds of deferred sensors."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _named_lock(name: str) -> threading.Lock:
@@ -131,7 +142,8 @@ class GHLHook(BaseHook):
     def get_conn(self) -> httpx.Client:
         """The hook's pooled client (one per hook)."""
         if self._client is None:
-            self._client = httpx.Client(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False)
+            self._client = httpx.Client(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False,
+                                        verify=_tls_context())
         return self._client
 
     def call(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
@@ -242,7 +254,8 @@ class GHLAsyncHook(GHLHook):
 
     def get_async_conn(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False)
+            self._client = httpx.AsyncClient(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False,
+                                             verify=_tls_context())
         return self._client
 
     async def aprepare(self, key: str, **kwargs: Any) -> Prepared:
