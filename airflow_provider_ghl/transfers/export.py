@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +37,8 @@ COLUMN_SOURCES = {"search_contacts": "get_contact"}
 CUSTOM_FIELD_MODELS = {"contacts": "contact", "opportunities": "opportunity"}
 PROGRESS_EVERY_S = 10.0
 FLUSH_BYTES = 1 << 20
+FULL_WINDOW = timedelta(days=365)
+"""A full export of a time-window operation (calendar events) reads this far back and ahead unless ``query`` says."""
 
 
 class GHLExportOperator(BaseOperator):
@@ -52,7 +54,9 @@ class GHLExportOperator(BaseOperator):
         columns, nested values as JSON, and an ``_extra`` column with any field the schema does not list.
     :param mode: ``incremental`` (default): the records created (``watch="new"``) or updated
         (``watch="updated"``, default) inside the run's data interval, so reruns rewrite the same file with
-        the same content and backfills work. ``full``: every record.
+        the same content and backfills work; for calendar events (a time-window operation), the events that
+        start inside the interval. ``full``: every record (calendar events: a year back and ahead unless
+        ``query`` gives ``startTime``/``endTime``).
     :param arguments: path arguments of the operation by name (``{"contact_id": ...}``).
     :param for_each_contact: for per-contact operations (tasks, notes, appointments of a contact): export
         them for every contact of ``contact_query`` (a Search Contacts body) in this one task. One task, not
@@ -95,7 +99,7 @@ class GHLExportOperator(BaseOperator):
             problems.append(f"watch must be 'new' or 'updated', got {self.watch!r}")
         if self.format is not None and self.format not in FORMATS:
             problems.append(f"format must be one of {', '.join(FORMATS)}, got {self.format!r}")
-        if self.mode == "incremental" and self.timestamp_field is None and op.paging_style != "time_window":
+        if self.mode == "incremental" and self.timestamp_field is None and not self.time_windowed:
             problems.append(f"{op.key} records carry no {self.watch} timestamp, so mode='incremental' cannot select an "
                             "interval: use mode='full'")
         per_contact = any(p.argument == PER_CONTACT_ARGUMENT for p in op.path_params)
@@ -106,6 +110,10 @@ class GHLExportOperator(BaseOperator):
             problems.append(f"for_each_contact=True needs a per-contact operation; {op.key} is not one")
         if problems:
             raise GHLInputError("; ".join(problems), operation=op.key)
+
+    @property
+    def time_windowed(self) -> bool:
+        return get_operation(self.operation).paging_style == "time_window"
 
     @property
     def timestamp_field(self) -> str | None:
@@ -161,7 +169,8 @@ class GHLExportOperator(BaseOperator):
         return start, end
 
     def selected(self, window: tuple[datetime, datetime] | None) -> Iterator[dict]:
-        field = self.timestamp_field
+        # Time-window operations (calendar events) select by HighLevel's own window: the events that start in it.
+        field = None if self.time_windowed else self.timestamp_field
         for record in self.records(window):
             if window is None or field is None:
                 yield record
@@ -174,8 +183,10 @@ class GHLExportOperator(BaseOperator):
         op = get_operation(self.operation)
         query, body = dict(self.query or {}), self.body
         window_params = op.pagination.get("window")
-        if window_params and window is not None and window_params[0] not in query:
-            query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(window_params, window, strict=True)})
+        if window_params and window_params[0] not in query:
+            now = datetime.now(UTC)
+            bounds = window or (now - FULL_WINDOW, now + FULL_WINDOW)  # HighLevel requires a window
+            query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(window_params, bounds, strict=True)})
         if op.key == "search_contacts" and window is not None and self.timestamp_field:
             body = self.narrowed_search(body, window)
         common = {"query": query or None, "body": body, "location_id": self.location_id, "page_size": self.page_size}

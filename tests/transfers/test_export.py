@@ -154,3 +154,28 @@ def test_bad_arguments_fail_before_any_request(sandbox, tmp_path):
     with pytest.raises(GHLInputError, match="data interval"):
         GHLExportOperator(task_id="export", operation="search_contacts", path=str(tmp_path / "x.jsonl")).execute({})
     assert sandbox.stats().get("requests", 0) == before
+
+
+def test_calendar_events_full_and_by_start_time_in_the_interval(fresh_sandbox, tmp_path):
+    events = [e for e in fresh_sandbox.control("GET", "tables/events")  # appointments: block slots have no contact
+              if e.get("locationId") == fresh_sandbox.location_id and e.get("contactId")]
+    calendar_id = max({e["calendarId"] for e in events}, key=lambda c: sum(e["calendarId"] == c for e in events))
+    mine = [e for e in events if e["calendarId"] == calendar_id]
+    full = tmp_path / "events.jsonl"
+    GHLExportOperator(task_id="export", operation="list_calendar_events", path=str(full), mode="full",
+                      query={"calendarId": calendar_id}).execute({})
+    assert {r["id"] for r in read_jsonl(full)} == {e["id"] for e in mine}
+
+    starts = sorted(datetime.fromisoformat(e["startTime"].replace("Z", "+00:00")) for e in mine)
+    start, end = starts[len(starts) // 3], starts[2 * len(starts) // 3]
+    window = tmp_path / "window.jsonl"
+    GHLExportOperator(task_id="export", operation="list_calendar_events", path=str(window),
+                      query={"calendarId": calendar_id}).execute(task_context(interval=(start, end)))
+    exported = {r["id"] for r in read_jsonl(window)}
+
+    def moment(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    starting_inside = {e["id"] for e in mine if start < moment(e["startTime"]) < end}
+    touching = {e["id"] for e in mine if moment(e["startTime"]) <= end and moment(e["endTime"]) >= start}
+    assert starting_inside and starting_inside <= exported <= touching
