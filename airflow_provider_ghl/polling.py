@@ -174,17 +174,15 @@ class CollectionPoll:
         return Verdict(True, delivered, {"seen": kept}, message=f"{len(delivered)} {self.watch} records")
 
 
-def record_verdict(response: Any, record_key: str | None, condition_ok: bool | None = None) -> Verdict:
-    """A single record: done when it exists (and the condition, already evaluated, holds)."""
+def record_verdict(response: Any, record_key: str | None) -> Verdict:
+    """A single record: done when it exists (the caller applies any condition)."""
     record = response.get(record_key) if isinstance(response, dict) and record_key else response
     if record is None or record is False or record in ({}, [], "", b""):
         return Verdict(False, message="the record does not exist yet")
     if isinstance(record, bytes | bytearray):
         # A file (a call recording) fits neither XCom nor a trigger event (JSON): its size stands for it.
         record = {"content_bytes": len(record)}
-    if condition_ok is False:
-        return Verdict(False, message="the record exists; its condition does not hold yet")
-    return Verdict(True, record, message="the record exists" + (" and its condition holds" if condition_ok else ""))
+    return Verdict(True, record, message="the record exists")
 
 
 def free_slots(response: Any) -> dict[str, list]:

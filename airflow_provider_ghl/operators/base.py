@@ -64,7 +64,7 @@ class GHLOperator(DeclaredOperation, BaseOperator):
             return
         record_id = self.record_id(result)
         if record_id:
-            # The hook may not know the app's address (its connection has no such setting): HighLevel's own.
+            # The connection's app_url (a white-label domain, the sandbox's pages), else HighLevel's own app.
             app_url = self.hook.settings.app_url or DEFAULT_APP_URL
             location = self.location_id or self.hook.location_id
             self.ghl_record_url = record_url(app_url, location, self.record_kind, record_id)
