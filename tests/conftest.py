@@ -17,6 +17,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 from airflow_provider_ghl.sandbox import Sandbox  # noqa: E402
+from airflow_provider_ghl.sandbox.config import SandboxConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -28,12 +29,22 @@ def sandbox():
 
 @pytest.fixture
 def fresh_sandbox(sandbox):
-    """The session sandbox, reset to its seed with default settings before the test."""
+    """The session sandbox, reset to its seed with default settings (rate limits off) before and after the test."""
     sandbox.reset(seed=42, contacts=200)
-    sandbox.configure(rate_limits={"enabled": False}, faults={"rate": 0.0}, access_token_ttl_s=86_399)
+    restore_defaults(sandbox)
     sandbox.control("DELETE", "stats")
     yield sandbox
-    sandbox.configure(rate_limits={"enabled": False}, faults={"rate": 0.0}, access_token_ttl_s=86_399)
+    restore_defaults(sandbox)
+
+
+def restore_defaults(sandbox) -> None:
+    from dataclasses import asdict
+
+    from airflow_provider_ghl.sandbox.config import Faults, RateLimits
+
+    defaults = SandboxConfig()
+    sandbox.configure(rate_limits={**asdict(RateLimits()), "enabled": False}, faults=asdict(Faults()),
+                      access_token_ttl_s=defaults.access_token_ttl_s, search_index_lag_s=defaults.search_index_lag_s)
 
 
 @pytest.fixture
