@@ -15,16 +15,16 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_ghl.catalog import by_kind
 from airflow_provider_ghl.sensors import calendars
 from airflow_provider_ghl.sensors.base import GHLSensor
 from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
 from tests.conftest import task_context
+from tests.coverage import Exercised
 
 AREA = "calendars"
 VERSION = "2021-04-15"
 FAST = 0.05  # seconds between a trigger's polls in these tests
-EXERCISED: set[type] = set()
+EXERCISED = Exercised("T", {AREA})
 MISSING_ID = "doesNotExist00000000"
 
 
@@ -35,7 +35,7 @@ def is_confirmed(event: dict) -> bool:
 
 # -- helpers -------------------------------------------------------------------------------------------
 def poke(sensor: GHLSensor, **context: Any) -> PokeReturnValue | bool:
-    EXERCISED.add(type(sensor))
+    EXERCISED.add(sensor)
     return sensor.poke(task_context(sensor.task_id, **context))
 
 
@@ -116,7 +116,7 @@ async def next_event(trigger: GHLPollTrigger, timeout: float = 10.0) -> dict:
 
 def deferred(sensor: GHLSensor, **context: Any) -> GHLPollTrigger:
     """``execute`` of a deferrable sensor: it defers; the trigger serializes to plain JSON and rebuilds equal."""
-    EXERCISED.add(type(sensor))
+    EXERCISED.add(sensor)
     with pytest.raises(TaskDeferred) as deferral:
         sensor.execute(task_context(sensor.task_id, **context))
     assert deferral.value.method_name == "execute_complete"
@@ -452,8 +452,4 @@ async def test_deferred_free_slots_sensor(ghl, one_slot_a_day):
 # -- coverage --------------------------------------------------------------------------------------------
 def test_every_calendars_sensor_exists_and_was_exercised():
     """Runs last in this module: every catalog trigger of the area has its class, and each one ran above."""
-    expected = {op.class_name for op in by_kind("T") if op.area == AREA}
-    declared = {name for name, value in vars(calendars).items()
-                if isinstance(value, type) and issubclass(value, GHLSensor) and "operation" in value.__dict__}
-    assert declared == expected
-    assert {cls.__name__ for cls in EXERCISED} == expected
+    EXERCISED.check()

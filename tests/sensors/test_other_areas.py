@@ -20,7 +20,7 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_ghl.catalog import by_kind, get_operation
+from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.polling import TIMESTAMP_FIELDS, parse_timestamp, record_id
 from airflow_provider_ghl.sensors import (
     associations,
@@ -37,25 +37,19 @@ from airflow_provider_ghl.sensors import (
 )
 from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
 from tests.conftest import task_context
+from tests.coverage import Exercised
 
 MODULES = {m.__name__.rsplit(".", 1)[1]: m for m in (
     associations, blogs, businesses, campaigns, companies, conversations, locations, opportunities, snapshots, users,
     workflows)}
-SENSED: set[str] = set()
+SENSED = Exercised("T", MODULES)
+covers = SENSED.covers
 MISSING = "NoSuchRecord00000000"
 NUMBERS = itertools.count(1)
 
 
-def covers(*classes: type) -> Callable:
-    """Marks a test as running ``classes`` against the sandbox (checked by the coverage test)."""
-    SENSED.update(cls.__name__ for cls in classes)
-    return lambda test: test
-
-
 def test_every_sensor_of_these_areas_is_exercised():
-    declared = {op.class_name: op.area for op in by_kind("T") if op.area in MODULES}
-    assert set(declared) == SENSED, f"not exercised: {sorted(set(declared) - SENSED)}"
-    assert all(isinstance(getattr(MODULES[area], name), type) for name, area in declared.items())
+    SENSED.check()
 
 
 # -- helpers --------------------------------------------------------------------------------------------
