@@ -65,7 +65,8 @@ def install_init(cls: type, arguments: Mapping[str, Any]) -> None:
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-def reference_doc(op: Operation, extra: Mapping[str, Any]) -> str:
+def reference_doc(op: Operation, extra: Mapping[str, Any], docs: Mapping[str, str],
+                  filled_by_arguments: frozenset[str] = frozenset()) -> str:
     """The part of a class docstring that the catalog can say: endpoint, scopes, arguments."""
     lines = [
         "",
@@ -77,9 +78,10 @@ def reference_doc(op: Operation, extra: Mapping[str, Any]) -> str:
     for param in op.path_params:
         default = " (default: the connection's)" if param.argument in CONNECTION_DEFAULTED else ""
         lines.append(f"    {param.argument}: fills ``{{{param.name}}}`` in the path{default}.")
-    lines += [f"    {name}: see above (default {default!r})." for name, default in extra.items()]
+    lines += [f"    {name}: {docs.get(name, 'see above')} (default {default!r})." for name, default in extra.items()]
     if op.body is not None:
         filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
+        filled |= filled_by_arguments
         required = ", ".join(f for f in op.required_body_fields if f not in filled) or "none"
         from_arguments = f"; {', '.join(sorted(filled))} filled from the arguments" if filled else ""
         lines.append(f"    body: the JSON body (required fields: {required}{from_arguments}).")
@@ -103,6 +105,10 @@ class DeclaredOperation:
     """``A`` (action) for operators, ``T`` (polling trigger) for sensors."""
     extra_arguments: ClassVar[dict[str, Any]] = {}
     """Keyword arguments a declaration adds to the catalog's (name -> default)."""
+    argument_docs: ClassVar[dict[str, str]] = {}
+    """One line about each extra argument, for the generated docstring."""
+    filled_body_fields: ClassVar[frozenset[str]] = frozenset()
+    """Body fields a declaration fills from its own arguments (so callers need not)."""
     undeclared_body_fields: ClassVar[dict[str, str]] = {}
     """Body fields HighLevel accepts that the official request schema omits (spec gaps): name -> JSON type."""
 
@@ -118,10 +124,12 @@ class DeclaredOperation:
         if op.kind != cls.kind:
             raise TypeError(f"{cls.__name__}: {key} is kind {op.kind}, this base declares kind {cls.kind}")
         extra = {k: v for klass in reversed(cls.__mro__) for k, v in vars(klass).get("extra_arguments", {}).items()}
+        docs = {k: v for klass in reversed(cls.__mro__) for k, v in vars(klass).get("argument_docs", {}).items()}
         install_init(cls, {**path_arguments(op), **extra, **COMMON_ARGUMENTS})
         cls.op = op
         cls.template_fields = tuple(dict.fromkeys([*path_arguments(op), *extra, *FIXED_TEMPLATE_FIELDS]))
-        cls.__doc__ = inspect.cleandoc(cls.__doc__ or op.description) + "\n" + reference_doc(op, extra)
+        cls.__doc__ = inspect.cleandoc(cls.__doc__ or op.description) + "\n" + reference_doc(
+            op, extra, docs, cls.filled_body_fields)
 
     @cached_property
     def hook(self) -> GHLHook:
@@ -168,7 +176,7 @@ class DeclaredOperation:
         if expected is list:
             return
         filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
-        filled |= self.body_fields_filled()
+        filled |= self.filled_body_fields
         missing = [name for name in op.required_body_fields if name not in filled and body.get(name) in (None, "")]
         if missing:
             self.fail(f"body is missing required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
@@ -186,10 +194,6 @@ class DeclaredOperation:
                 continue
             if not isinstance(value, types) or (isinstance(value, bool) and known[name] != "boolean"):
                 self.fail(f"body field {name} must be {known[name]}, got {type(value).__name__} {value!r}")
-
-    def body_fields_filled(self) -> set[str]:
-        """Body fields a declaration fills from its own arguments."""
-        return set()
 
     def fail(self, message: str, hint: str | None = None) -> None:
         from airflow_provider_ghl.exceptions import GHLInputError

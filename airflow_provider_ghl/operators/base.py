@@ -89,6 +89,9 @@ class GHLCustomFieldsOperator(GHLOperator):
     """
 
     extra_arguments: ClassVar[dict[str, Any]] = {"custom_fields": None}
+    argument_docs: ClassVar[dict[str, str]] = {
+        "custom_fields": "``{field name, key or id: value}``, resolved to ids with List Custom Fields",
+    }
     custom_field_model: ClassVar[str] = "contact"
 
     def validate(self) -> None:
@@ -140,10 +143,12 @@ class GHLBatchOperator(GHLOperator):
     """Sends one request per batch of ``contact_ids`` (HighLevel caps bulk requests) and merges the answers."""
 
     extra_arguments: ClassVar[dict[str, Any]] = {"contact_ids": None, "batch_size": 100}
+    argument_docs: ClassVar[dict[str, str]] = {
+        "contact_ids": "the contacts, any number (sent in batches)",
+        "batch_size": "contacts per request",
+    }
     ids_field: ClassVar[str] = "contacts"
-
-    def body_fields_filled(self) -> set[str]:
-        return {self.ids_field}
+    filled_body_fields: ClassVar[frozenset[str]] = frozenset({"contacts"})
 
     def validate(self) -> None:
         super().validate()

@@ -96,6 +96,10 @@ class GHLFindContactOperator(_ContactOperator):
     operation = "find_contact"
     extra_arguments: ClassVar[dict[str, Any]] = {"contact_id": None, "email": None, "phone": None,
                                                  "fail_if_missing": False}
+    argument_docs: ClassVar[dict[str, str]] = {
+        "contact_id": "find by id", "email": "find by email", "phone": "find by phone",
+        "fail_if_missing": "fail the task when nothing matches",
+    }
 
     def validate(self) -> None:
         super().validate()
@@ -191,9 +195,8 @@ class GHLCompleteContactTaskOperator(_ContactOperator):
 
     operation = "complete_contact_task"
     extra_arguments: ClassVar[dict[str, Any]] = {"completed": True}
-
-    def body_fields_filled(self) -> set[str]:
-        return {"completed"}
+    argument_docs: ClassVar[dict[str, str]] = {"completed": "``False`` reopens the task"}
+    filled_body_fields: ClassVar[frozenset[str]] = frozenset({"completed"})
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()
@@ -299,9 +302,8 @@ class GHLBulkBusinessUpdateOperator(GHLBatchOperator):
     operation = "bulk_business_update"
     ids_field: ClassVar[str] = "ids"
     extra_arguments: ClassVar[dict[str, Any]] = {"business_id": None}
-
-    def body_fields_filled(self) -> set[str]:
-        return {"ids", "businessId"}
+    argument_docs: ClassVar[dict[str, str]] = {"business_id": "the business to attach to; ``None`` detaches"}
+    filled_body_fields: ClassVar[frozenset[str]] = frozenset({"ids", "businessId"})
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()

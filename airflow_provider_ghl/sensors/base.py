@@ -225,6 +225,7 @@ class GHLFreeSlotsSensor(GHLSensor):
 
     poll_kind: ClassVar[str] = "condition"
     extra_arguments: ClassVar[dict[str, Any]] = {"days_ahead": 7}
+    argument_docs: ClassVar[dict[str, str]] = {"days_ahead": "the window's length when ``query`` gives none"}
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()
@@ -257,6 +258,15 @@ class GHLCollectionSensor(GHLSensor):
     extra_arguments: ClassVar[dict[str, Any]] = {
         "watch": "new", "watermark": "auto", "first_run": "deliver", "min_records": 1, "max_records": 1000,
         "cursor_key": None,
+    }
+    argument_docs: ClassVar[dict[str, str]] = {
+        "watch": "``new`` (created) or ``updated`` (changed) records",
+        "watermark": "``auto`` (the data interval where records carry timestamps, else a cursor), ``interval`` or "
+                     "``cursor``",
+        "first_run": "with a cursor: ``deliver`` what exists, or ``skip`` it and wait for what comes next",
+        "min_records": "how many records make the sensor fire",
+        "max_records": "the most records one run pushes to XCom (the rest wait for the next run)",
+        "cursor_key": "the Variable holding the cursor; ``None``: ``ghl_cursor__<dag>__<task>``",
     }
     cursor_store_factory: ClassVar[Callable[[str], Any]] = VariableCursorStore
 
