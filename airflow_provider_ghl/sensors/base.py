@@ -251,7 +251,9 @@ class GHLCollectionSensor(GHLSensor):
     after, each record exactly once, ties on timestamps included. A run that finds more than
     ``max_records`` delivers the oldest ones and leaves the rest to the next run.
     ``first_run="skip"`` makes a cursor's first run remember what exists and wait for what comes next.
-    ``min_records`` (default 1) is how many records make the sensor fire.
+    ``min_records`` (default 1) is how many records make the sensor fire. The cursor is shared by every
+    worker, but two runs of the same task waiting at the same time would both deliver what is new: give
+    cursor-mode sensors ``max_active_runs=1`` (interval mode needs nothing of the kind).
     """
 
     poll_kind: ClassVar[str] = "collection"
