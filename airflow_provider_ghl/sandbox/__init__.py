@@ -5,7 +5,7 @@ Run it with ``ghl-sandbox --port 0`` (or ``python -m airflow_provider_ghl.sandbo
     from airflow_provider_ghl.sandbox import Sandbox
 
     with Sandbox(contacts=500) as sandbox:
-        os.environ["AIRFLOW_CONN_GHL_DEFAULT"] = sandbox.connection_uri("full")
+        os.environ["AIRFLOW_CONN_GHL_DEFAULT"] = sandbox.connection_json("full")
         ...
 
 ``Sandbox`` starts the server in a child process (like the CLI) and talks to its control surface
