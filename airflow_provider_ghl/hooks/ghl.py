@@ -66,6 +66,39 @@ def _named_lock(name: str) -> threading.Lock:
         return _LOCKS.setdefault(name, threading.Lock())
 
 
+class _Stepper:
+    """Steps a protocol flow and holds its locks; the sync and async drivers only perform its actions."""
+
+    def __init__(self, flow: Generator) -> None:
+        self.flow = flow
+        self.result: Any = None
+        self.value: Any = None
+        self.held: list[threading.Lock] = []
+
+    def next(self) -> Any:
+        """The next action, or ``None`` when the flow has finished (its return value is then ``value``)."""
+        try:
+            action = self.flow.send(self.result)
+        except StopIteration as stop:
+            self.value = stop.value
+            return None
+        self.result = None
+        return action
+
+    def hold(self, lock: threading.Lock) -> None:
+        """Remember an acquired lock, so that ``close`` releases it whatever happens."""
+        self.held.append(lock)
+
+    def release(self, lock: threading.Lock) -> None:
+        self.held.remove(lock)
+        lock.release()
+
+    def close(self) -> None:
+        self.flow.close()
+        for lock in reversed(self.held):
+            lock.release()
+
+
 class GHLHook(BaseHook):
     """Calls HighLevel operations from the catalog; see the module docstring and ``docs/hook.md``.
 
@@ -167,27 +200,19 @@ class GHLHook(BaseHook):
         return returned[0]
 
     def _iterate(self, flow: Generator, returned: list[Any] | None = None) -> Iterator[dict]:
-        held: list[threading.Lock] = []
-        result: Any = None
+        stepper = _Stepper(flow)
         try:
-            while True:
-                try:
-                    action = flow.send(result)
-                except StopIteration as stop:
-                    if returned is not None:
-                        returned.append(stop.value)
-                    return
-                result = None
+            while (action := stepper.next()) is not None:
                 if isinstance(action, Emit):
                     yield from action.records
                 else:
-                    result = self._perform(action, held)
+                    stepper.result = self._perform(action, stepper)
+            if returned is not None:
+                returned.append(stepper.value)
         finally:
-            flow.close()
-            for lock in reversed(held):
-                lock.release()
+            stepper.close()
 
-    def _perform(self, action: Any, held: list[threading.Lock]) -> Any:
+    def _perform(self, action: Any, stepper: _Stepper) -> Any:
         if isinstance(action, Send):
             try:
                 response = self.get_conn().send(action.request)
@@ -204,10 +229,9 @@ class GHLHook(BaseHook):
             lock = _named_lock(action.name)
             if action.acquire:
                 lock.acquire()
-                held.append(lock)
+                stepper.hold(lock)
             else:
-                held.remove(lock)
-                lock.release()
+                stepper.release(lock)
         return None
 
     def close(self) -> None:
@@ -279,28 +303,20 @@ class GHLAsyncHook(GHLHook):
             yield record
 
     async def _aiterate(self, flow: Generator, returned: list[Any] | None = None) -> AsyncIterator[dict]:
-        held: list[threading.Lock] = []
-        result: Any = None
+        stepper = _Stepper(flow)
         try:
-            while True:
-                try:
-                    action = flow.send(result)
-                except StopIteration as stop:
-                    if returned is not None:
-                        returned.append(stop.value)
-                    return
-                result = None
+            while (action := stepper.next()) is not None:
                 if isinstance(action, Emit):
                     for record in action.records:
                         yield record
                 else:
-                    result = await self._aperform(action, held)
+                    stepper.result = await self._aperform(action, stepper)
+            if returned is not None:
+                returned.append(stepper.value)
         finally:
-            flow.close()
-            for lock in reversed(held):
-                lock.release()
+            stepper.close()
 
-    async def _aperform(self, action: Any, held: list[threading.Lock]) -> Any:
+    async def _aperform(self, action: Any, stepper: _Stepper) -> Any:
         if isinstance(action, Send):
             try:
                 response = await self.get_async_conn().send(action.request)
@@ -321,10 +337,9 @@ class GHLAsyncHook(GHLHook):
             if action.acquire:
                 while not lock.acquire(blocking=False):
                     await asyncio.sleep(0.005)
-                held.append(lock)
+                stepper.hold(lock)
             else:
-                held.remove(lock)
-                lock.release()
+                stepper.release(lock)
         return None
 
     async def aclose(self) -> None:
