@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # Airflow reads its settings at import: set them before anything imports airflow.
 _HOME = Path(tempfile.mkdtemp(prefix="ghl-airflow-home-"))
@@ -118,3 +119,18 @@ def dag_runner(sandbox):
     from airflow_provider_ghl.testing import DagRunner
 
     return DagRunner(Path(__file__).resolve().parents[1] / "example_dags")
+
+
+@pytest.fixture
+def call_operation(api):
+    """Run a catalog operation over plain HTTP and return its answer: ``call_operation("get_business",
+    business_id=...)``; ``query=``/``body=`` as for the hook. Fails unless HighLevel answers with success."""
+    from airflow_provider_ghl.catalog import get_operation
+
+    def send(key: str, *, query: dict | None = None, body: Any = None, **path: str) -> Any:
+        op = get_operation(key)
+        response = api(op.method, op.render_path(path), version=op.version, params=query, json=body)
+        assert response.status_code < 300, response.text
+        return response.json() if "json" in response.headers.get("content-type", "") else response.content
+
+    return send

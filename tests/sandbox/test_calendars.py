@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from airflow_provider_ghl.catalog import operations
-from tests.openapi import validate_response
+from tests.sandbox.answers import assert_error_shape, checked
 
 AREA = "calendars"
 COVERED: set[str] = set()
@@ -34,15 +34,7 @@ def ghl(fresh_sandbox):
         op = operations()[key]
         response = client.request(op.method, op.render_path(path or {}), headers={"Version": op.version},
                                   params=params, json=json)
-        expected = op.success_status if expect is None else expect
-        assert response.status_code == expected, f"{key}: {response.status_code} {response.text}"
-        body = response.json()
-        if response.is_success:
-            validate_response(op, body)
-            COVERED.add(key)
-        else:
-            assert_error(body, expected)
-        return body
+        return checked(op, response, expect, COVERED)
 
     call.location_id = fresh_sandbox.location_id
     call.sandbox = fresh_sandbox
@@ -50,16 +42,6 @@ def ghl(fresh_sandbox):
         yield call
 
 
-def assert_error(body: dict, status: int, *fields: str) -> None:
-    """HighLevel's error shape; a 422 lists messages, which name ``fields`` (a 400 carries no ``error``)."""
-    assert body["statusCode"] == status
-    assert body["error"] if status != 400 else "error" not in body
-    if status == 422:
-        assert isinstance(body["message"], list) and body["message"]
-        for field in fields:
-            assert any(field in message for message in body["message"]), (field, body["message"])
-    else:
-        assert isinstance(body["message"], str)
 
 
 def ms(moment: datetime) -> int:
@@ -113,7 +95,7 @@ def test_calendar_groups_round_trip(ghl):
         "available": False}
     taken = ghl("create_calendar_group", 422, json={"locationId": location, "name": "Again", "description": "x",
                                                     "slug": "vip-clients"})
-    assert_error(taken, 422, "slug")
+    assert_error_shape(taken, 422, "slug")
 
     path = {"group_id": created["id"]}
     updated = ghl("update_calendar_group", path=path, json={"name": "VIP+", "description": "Top", "slug": "vip"})
@@ -121,12 +103,12 @@ def test_calendar_groups_round_trip(ghl):
     assert ghl("update_calendar_group_status", path=path, json={"isActive": False}) == {"success": True}
     listed = {g["id"]: g for g in ghl("list_calendar_groups", params={"locationId": location})["groups"]}
     assert listed[created["id"]]["slug"] == "vip" and listed[created["id"]]["isActive"] is False
-    assert_error(ghl("update_calendar_group_status", 422, path=path, json={"isActive": "no"}), 422, "isActive")
+    assert_error_shape(ghl("update_calendar_group_status", 422, path=path, json={"isActive": "no"}), 422, "isActive")
 
     assert ghl("delete_calendar_group", path=path) == {"success": True}
     assert created["id"] not in {g["id"] for g in ghl("list_calendar_groups", params={"locationId": location})["groups"]}
     assert ghl("delete_calendar_group", 404, path=path)["message"] == "Group not found"
-    assert_error(ghl("create_calendar_group", 422, json={"locationId": location, "slug": "x"}), 422,
+    assert_error_shape(ghl("create_calendar_group", 422, json={"locationId": location, "slug": "x"}), 422,
                  "name", "description")
 
 
@@ -164,14 +146,14 @@ def test_calendars_round_trip(ghl):
 
     bad = ghl("create_calendar", 422, json={"locationId": location, "name": "X", "calendarType": "party",
                                             "slotDuration": "long"})
-    assert_error(bad, 422, "calendarType", "slotDuration")
-    assert_error(ghl("create_calendar", 422, json={"locationId": location}), 422, "name")
-    assert_error(ghl("create_calendar", 422, json={"locationId": location, "name": "RR", "calendarType":
+    assert_error_shape(bad, 422, "calendarType", "slotDuration")
+    assert_error_shape(ghl("create_calendar", 422, json={"locationId": location}), 422, "name")
+    assert_error_shape(ghl("create_calendar", 422, json={"locationId": location, "name": "RR", "calendarType":
                                                    "round_robin"}), 422, "teamMembers")
-    assert_error(ghl("create_calendar", 422, json={"locationId": location, "name": "U", "teamMembers":
+    assert_error_shape(ghl("create_calendar", 422, json={"locationId": location, "name": "U", "teamMembers":
                                                    [{"userId": "nobody"}]}), 422, "teamMembers")
     endless = {"slotInterval": 0, "openHours": [{"daysOfTheWeek": [7], "hours": [{"openHour": 9}]}]}
-    assert_error(ghl("update_calendar", 422, path={"calendar_id": calendars[0]["id"]}, json=endless), 422,
+    assert_error_shape(ghl("update_calendar", 422, path={"calendar_id": calendars[0]["id"]}, json=endless), 422,
                  "slotInterval", "openHours.0.daysOfTheWeek", "openHours.0.hours.0")
 
 
@@ -215,8 +197,8 @@ def test_free_slots_follow_open_hours_bookings_and_blocks(ghl):
     assert all(s.endswith("+00:00") for entry in utc.values() for s in entry["slots"])
     too_long = ghl("get_free_slots", 422, path=path,
                    params={"startDate": params["startDate"], "endDate": params["startDate"] + 32 * DAY_MS})
-    assert_error(too_long, 422, "31 days")
-    assert_error(ghl("get_free_slots", 422, path=path, params={"startDate": params["startDate"]}), 422, "endDate")
+    assert_error_shape(too_long, 422, "31 days")
+    assert_error_shape(ghl("get_free_slots", 422, path=path, params={"startDate": params["startDate"]}), 422, "endDate")
     ghl("get_free_slots", 404, path={"calendar_id": "missing"}, params=params)
 
 
@@ -262,11 +244,11 @@ def test_calendar_events_windows_and_filters(ghl):
     mine = ghl("list_calendar_events", params={**window, "userId": user_id})["events"]
     assert {e["id"] for e in mine} == {e["id"] for e in events if e["assignedUserId"] == user_id}
 
-    assert_error(ghl("list_calendar_events", 422, params=window), 422, "calendarId")
-    assert_error(ghl("list_blocked_slots", 422, params=window), 422, "calendarId")
+    assert_error_shape(ghl("list_calendar_events", 422, params=window), 422, "calendarId")
+    assert_error_shape(ghl("list_blocked_slots", 422, params=window), 422, "calendarId")
     no_end = {"locationId": location, "startTime": str(first), "calendarId": calendars[0]["id"]}
-    assert_error(ghl("list_calendar_events", 422, params=no_end), 422, "endTime")
-    assert_error(ghl("list_calendar_events", 422, params={**no_end, "endTime": "tomorrow"}), 422, "endTime")
+    assert_error_shape(ghl("list_calendar_events", 422, params=no_end), 422, "endTime")
+    assert_error_shape(ghl("list_calendar_events", 422, params={**no_end, "endTime": "tomorrow"}), 422, "endTime")
 
 
 def test_appointment_round_trip(ghl):
@@ -293,7 +275,7 @@ def test_appointment_round_trip(ghl):
     event = ghl("get_appointment", path=path)["event"]
     assert (event["title"], event["appointmentStatus"]) == ("Demo (moved)", "confirmed")
     assert event["dateUpdated"] >= event["dateAdded"]
-    assert_error(ghl("update_appointment", 422, path=path, json={"appointmentStatus": "maybe"}), 422,
+    assert_error_shape(ghl("update_appointment", 422, path=path, json={"appointmentStatus": "maybe"}), 422,
                  "appointmentStatus")
 
     assert ghl("delete_calendar_event", path=path, json={}) == {"succeeded": True}
@@ -301,8 +283,8 @@ def test_appointment_round_trip(ghl):
     assert created["id"] not in {e["id"] for e in ghl("list_calendar_events", params=window)["events"]}
     ghl("update_appointment", 404, path=path, json={"title": "gone"})
 
-    assert_error(ghl("create_appointment", 422, json={**body, "contactId": "nobody"}), 422, "contactId")
-    assert_error(ghl("create_appointment", 422, json={"locationId": ghl.location_id}), 422,
+    assert_error_shape(ghl("create_appointment", 422, json={**body, "contactId": "nobody"}), 422, "contactId")
+    assert_error_shape(ghl("create_appointment", 422, json={"locationId": ghl.location_id}), 422,
                  "calendarId", "contactId", "startTime")
     ghl("create_appointment", 404, json={**body, "calendarId": "missing"})
 
@@ -334,10 +316,10 @@ def test_block_slots_round_trip(ghl):
     assert ghl("delete_calendar_event", path=path, json={}) == {"succeeded": True}
     assert created["id"] not in {e["id"] for e in ghl("list_blocked_slots", params=window)["events"]}
     ghl("update_block_slot", 404, path=path, json=body)
-    assert_error(ghl("create_block_slot", 422, json={"calendarId": calendar["id"], "locationId": location}), 422,
+    assert_error_shape(ghl("create_block_slot", 422, json={"calendarId": calendar["id"], "locationId": location}), 422,
                  "startTime", "endTime")
     backwards = {**body, "endTime": (start - timedelta(hours=1)).isoformat()}
-    assert_error(ghl("create_block_slot", 422, json=backwards), 422, "endTime")
+    assert_error_shape(ghl("create_block_slot", 422, json=backwards), 422, "endTime")
 
 
 # -- appointment notes ---------------------------------------------------------------------------------
@@ -365,9 +347,9 @@ def test_appointment_notes_paging_and_round_trip(ghl):
     assert [n["dateAdded"] for n in notes] == sorted((n["dateAdded"] for n in notes), reverse=True)
     assert max(Counter(n["dateAdded"] for n in notes).values()) > 1, "ties in dateAdded"
 
-    assert_error(ghl("list_appointment_notes", 422, path=path, params={"limit": 21, "offset": 0}), 422, "limit")
-    assert_error(ghl("list_appointment_notes", 422, path=path, params={"offset": 0}), 422, "limit")
-    assert_error(ghl("list_appointment_notes", 422, path=path, params={"limit": 5}), 422, "offset")
+    assert_error_shape(ghl("list_appointment_notes", 422, path=path, params={"limit": 21, "offset": 0}), 422, "limit")
+    assert_error_shape(ghl("list_appointment_notes", 422, path=path, params={"offset": 0}), 422, "limit")
+    assert_error_shape(ghl("list_appointment_notes", 422, path=path, params={"limit": 5}), 422, "offset")
     ghl("list_appointment_notes", 404, path={"appointment_id": "missing"}, params={"limit": 5, "offset": 0})
 
     user_id = busy["assignedUserId"]
@@ -384,7 +366,7 @@ def test_appointment_notes_paging_and_round_trip(ghl):
     remaining = ghl("list_appointment_notes", path=path, params={"limit": 20, "offset": 0})["notes"]
     assert note["id"] not in {n["id"] for n in remaining}
     assert ghl("update_appointment_note", 404, path=note_path, json={"body": "x"})["message"] == "Note not found"
-    assert_error(ghl("create_appointment_note", 422, path=path, json={"userId": user_id}), 422, "body")
+    assert_error_shape(ghl("create_appointment_note", 422, path=path, json={"userId": user_id}), 422, "body")
 
 
 # -- notifications -------------------------------------------------------------------------------------
@@ -400,7 +382,7 @@ def test_calendar_notifications(ghl):
     walked = [n["_id"] for skip in range(0, 6) for n in
               ghl("list_calendar_notifications", path=path, params={"skip": skip, "limit": 1})]
     assert sorted(walked) == sorted(n["_id"] for n in listed)
-    assert_error(ghl("list_calendar_notifications", 422, path=path, params={"limit": 101}), 422, "limit")
+    assert_error_shape(ghl("list_calendar_notifications", 422, path=path, params={"limit": 101}), 422, "limit")
 
     created = ghl("create_calendar_notification", path=path, json=[
         {"receiverType": "contact", "channel": "email", "notificationType": "confirmation", "subject": "Confirmed"},
@@ -419,8 +401,8 @@ def test_calendar_notifications(ghl):
     ghl("get_calendar_notification", 404, path=one)
 
     bad = ghl("create_calendar_notification", 422, path=path, json=[{"receiverType": "contact", "channel": "fax"}])
-    assert_error(bad, 422, "0.channel", "0.notificationType")
-    assert_error(ghl("create_calendar_notification", 422, path=path, json={"channel": "email"}), 422, "array")
+    assert_error_shape(bad, 422, "0.channel", "0.notificationType")
+    assert_error_shape(ghl("create_calendar_notification", 422, path=path, json={"channel": "email"}), 422, "array")
 
 
 # -- resources -----------------------------------------------------------------------------------------
@@ -438,11 +420,11 @@ def test_calendar_resources(ghl):
             break
     assert len(rooms) == 6 and len({r["id"] for r in rooms}) == 6
     assert all(r["resourceType"] == "rooms" for r in rooms)
-    assert_error(ghl("list_calendar_resources", 422, path=rooms_path,
+    assert_error_shape(ghl("list_calendar_resources", 422, path=rooms_path,
                      params={"locationId": location, "skip": 0, "limit": 101}), 422, "limit")
-    assert_error(ghl("list_calendar_resources", 422, path=rooms_path, params={"locationId": location, "limit": 5}),
+    assert_error_shape(ghl("list_calendar_resources", 422, path=rooms_path, params={"locationId": location, "limit": 5}),
                  422, "skip")
-    assert_error(ghl("list_calendar_resources", 422, path={"resource_type": "desks"},
+    assert_error_shape(ghl("list_calendar_resources", 422, path={"resource_type": "desks"},
                      params={"locationId": location, "skip": 0, "limit": 5}), 422, "resourceType")
 
     calendar = calendar_named(ghl, "Group Workshop")
@@ -463,11 +445,11 @@ def test_calendar_resources(ghl):
 
     other = calendar_named(ghl, "Consultation")
     two_calendars = {**body, "calendarIds": [calendar["id"], other["id"]]}
-    assert_error(ghl("create_calendar_resource", 422, path={"resource_type": "equipments"}, json=two_calendars),
+    assert_error_shape(ghl("create_calendar_resource", 422, path={"resource_type": "equipments"}, json=two_calendars),
                  422, "calendarIds")
-    assert_error(ghl("create_calendar_resource", 422, path=rooms_path, json={"locationId": location, "name": "x"}),
+    assert_error_shape(ghl("create_calendar_resource", 422, path=rooms_path, json={"locationId": location, "name": "x"}),
                  422, "description", "quantity", "calendarIds")
-    assert_error(ghl("update_calendar_resource", 422, path={**rooms_path, "resource_id": rooms[0]["id"]},
+    assert_error_shape(ghl("update_calendar_resource", 422, path={**rooms_path, "resource_id": rooms[0]["id"]},
                      json={"quantity": "two"}), 422, "quantity")
 
 

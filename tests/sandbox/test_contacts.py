@@ -11,7 +11,7 @@ import pytest
 
 from airflow_provider_ghl.catalog import operations
 from airflow_provider_ghl.sandbox.state import epoch_ms, parse_time
-from tests.openapi import validate_response
+from tests.sandbox.answers import checked
 
 AREA = "contacts"
 COVERED: set[str] = set()
@@ -37,17 +37,7 @@ def ghl(client):
         for name, value in path.items():
             url = url.replace("{" + name + "}", value)
         response = client.request(op.method, url, headers={"Version": op.version}, params=params, json=json)
-        expected = op.success_status if expect is None else expect
-        assert response.status_code == expected, f"{key}: {response.status_code} {response.text}"
-        body = response.json()
-        if response.is_success:
-            validate_response(op, body)
-            COVERED.add(key)
-        else:
-            assert body["statusCode"] == expected and body["message"], body
-            if expected != 400:
-                assert body["error"]
-        return body
+        return checked(op, response, expect, COVERED)
 
     return call
 

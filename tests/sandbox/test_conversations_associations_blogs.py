@@ -13,6 +13,7 @@ import pytest
 
 from airflow_provider_ghl.catalog import operations
 from tests.openapi import validate_response
+from tests.sandbox.answers import assert_error_shape
 
 AREAS = {"conversations", "associations", "blogs"}
 OPS = operations()
@@ -50,14 +51,7 @@ def ok(api, key: str, path: dict[str, str] | None = None, **kwargs: Any) -> Any:
 def fails(response: httpx.Response, status: int, *fragments: str) -> None:
     """HighLevel's error shape, with every fragment somewhere in its message(s)."""
     assert response.status_code == status, response.text
-    body = response.json()
-    assert body["statusCode"] == status
-    assert status == 400 or body["error"]  # HighLevel's 400 answer carries no ``error``
-    text = " | ".join(body["message"]) if isinstance(body["message"], list) else body["message"]
-    if status == 422:
-        assert isinstance(body["message"], list)
-    for fragment in fragments:
-        assert fragment in text, text
+    assert_error_shape(response.json(), status, *fragments)
 
 
 @pytest.fixture(scope="module")

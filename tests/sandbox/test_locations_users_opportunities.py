@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ghl.catalog import operations
-from tests.openapi import validate_response
+from tests.sandbox.answers import assert_error_shape, checked
 
 AREAS = {"locations", "users", "businesses", "companies", "workflows", "campaigns", "snapshots", "opportunities"}
 EXERCISED: set[str] = set()
@@ -23,22 +23,9 @@ def call(api, key: str, *, expect: int | None = None, token: str | None = None, 
     """Call a catalog operation; assert the status; check success answers against the official schema."""
     op = operations()[key]
     response = api(op.method, op.render_path(path), version=op.version, token=token, json=json, params=params)
-    status = expect or op.success_status
-    assert response.status_code == status, response.text
-    body = response.json()
-    if status < 300:
-        validate_response(op, body, status)
-        EXERCISED.add(key)
-    return body
+    return checked(op, response, expect, EXERCISED)
 
 
-def assert_error(body: dict, status: int, mentions: str = "") -> None:
-    """HighLevel's error shape: statusCode, message (a list for 422) and error (a plain 400 leaves it out)."""
-    assert body["statusCode"] == status and body["message"]
-    assert status == 400 or body["error"]
-    if status == 422:
-        assert isinstance(body["message"], list) and body["message"]
-    assert mentions in str(body["message"])
 
 
 def walk(fetch, page_size: int) -> list[dict]:
@@ -69,13 +56,13 @@ def test_locations_search_pages_over_the_agency_and_find_reads_one(fresh_sandbox
     assert sorted(walked) == sorted(seeded) and len(seeded) >= 4
     newest_first = call(api, "list_locations", params={"order": "desc", "limit": "100"})["locations"]
     assert [loc["id"] for loc in newest_first] == walked[::-1]
-    assert_error(call(api, "list_locations", params={"limit": "101"}, expect=422), 422, "limit")
-    assert_error(call(api, "list_locations", params={"companyId": "otherCompany00000000"}, expect=403), 403)
+    assert_error_shape(call(api, "list_locations", params={"limit": "101"}, expect=422), 422, "limit")
+    assert_error_shape(call(api, "list_locations", params={"companyId": "otherCompany00000000"}, expect=403), 403)
 
     location = call(api, "find_location", location_id=fresh_sandbox.location_id)["location"]
     assert location["id"] == fresh_sandbox.location_id and location["companyId"] == company_id
     sibling = next(i for i in seeded if i != fresh_sandbox.location_id)
-    assert_error(call(api, "find_location", location_id=sibling, expect=403), 403)
+    assert_error_shape(call(api, "find_location", location_id=sibling, expect=403), 403)
 
 
 def test_create_location_needs_a_company_and_shows_up_in_search(fresh_sandbox, api):
@@ -86,9 +73,9 @@ def test_create_location_needs_a_company_and_shows_up_in_search(fresh_sandbox, a
     assert created["name"] == "Northwind Bakery" and created["settings"]["allowDuplicateOpportunity"] is True
     listed = call(api, "list_locations", params={"limit": "100"})["locations"]
     assert created["id"] in {loc["id"] for loc in listed}
-    assert_error(call(api, "create_location", json={"name": "No Company"}, expect=422), 422, "companyId")
+    assert_error_shape(call(api, "create_location", json={"name": "No Company"}, expect=422), 422, "companyId")
     bad = call(api, "create_location", json={"name": "X", "companyId": company_id, "country": "USA"}, expect=422)
-    assert_error(bad, 422, "country")
+    assert_error_shape(bad, 422, "country")
 
 
 def test_custom_fields_by_model(sandbox, api):
@@ -104,14 +91,14 @@ def test_custom_fields_by_model(sandbox, api):
             "MONETORY"} <= types
     assert all(f["picklistOptions"] for f in contact if f["dataType"].endswith("OPTIONS"))
     assert all(f["fieldKey"].startswith("contact.") for f in contact)
-    assert_error(call(api, "list_custom_fields", location_id=location_id, params={"model": "x"}, expect=422), 422)
+    assert_error_shape(call(api, "list_custom_fields", location_id=location_id, params={"model": "x"}, expect=422), 422)
 
 
 def test_get_company_counts_its_locations(sandbox, api):
     company = call(api, "get_company", company_id=sandbox.company_id)["company"]
     assert company["id"] == sandbox.company_id
     assert company["locationCount"] == len(table(sandbox, "locations"))
-    assert_error(call(api, "get_company", company_id="otherCompany00000000", expect=403), 403)
+    assert_error_shape(call(api, "get_company", company_id="otherCompany00000000", expect=403), 403)
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -130,8 +117,8 @@ def test_search_users_pages_filters_and_enforces_the_page_size(fresh_sandbox, ap
     assert admins and {u["roles"]["role"] for u in admins} == {"admin"}
     found = call(api, "search_users", params={"companyId": company_id, "query": seeded[0]["lastName"].upper()})
     assert seeded[0]["id"] in {u["id"] for u in found["users"]}
-    assert_error(call(api, "search_users", params={"companyId": company_id, "limit": "101"}, expect=422), 422, "limit")
-    assert_error(call(api, "search_users", expect=422), 422, "companyId")
+    assert_error_shape(call(api, "search_users", params={"companyId": company_id, "limit": "101"}, expect=422), 422, "limit")
+    assert_error_shape(call(api, "search_users", expect=422), 422, "companyId")
 
 
 def test_user_round_trip(fresh_sandbox, api):
@@ -144,7 +131,7 @@ def test_user_round_trip(fresh_sandbox, api):
     assert call(api, "get_user", user_id=user_id)["email"] == "quinn@example.com"
     in_location = call(api, "list_users_by_location", params={"locationId": location_id})["users"]
     assert user_id in {u["id"] for u in in_location}
-    assert_error(call(api, "create_user", json=new_user, expect=400), 400)
+    assert_error_shape(call(api, "create_user", json=new_user, expect=400), 400)
 
     updated = call(api, "update_user", user_id=user_id, json={"lastName": "Rivers", "role": "admin",
                                                               "permissions": {"websitesEnabled": True}})
@@ -156,7 +143,7 @@ def test_user_round_trip(fresh_sandbox, api):
     assert [u["id"] for u in call(api, "filter_users_by_email", json=by_email)["users"]] == [user_id]
     deleted = call(api, "delete_user", user_id=user_id)
     assert deleted["succeded"] is True and "quinn@example.com" in deleted["message"]
-    assert_error(call(api, "get_user", user_id=user_id, expect=404), 404, "not found")
+    assert_error_shape(call(api, "get_user", user_id=user_id, expect=404), 404, "not found")
     assert call(api, "filter_users_by_email", json=by_email)["count"] == 0
     assert call(api, "filter_users_by_email", json={**by_email, "deleted": True})["count"] == 1
 
@@ -165,12 +152,12 @@ def test_user_bodies_are_validated(fresh_sandbox, api):
     bad = {"companyId": fresh_sandbox.company_id, "firstName": "A", "lastName": "B", "email": "not-an-email",
            "password": "x", "type": "robot", "role": "user", "locationIds": [fresh_sandbox.location_id]}
     body = call(api, "create_user", json=bad, expect=422)
-    assert_error(body, 422, "email")
+    assert_error_shape(body, 422, "email")
     assert "type must be one of" in str(body["message"])
-    assert_error(call(api, "create_user", json={"firstName": "A"}, expect=422), 422, "lastName")
-    assert_error(call(api, "update_user", user_id="missingUser000000000", json={}, expect=404), 404)
+    assert_error_shape(call(api, "create_user", json={"firstName": "A"}, expect=422), 422, "lastName")
+    assert_error_shape(call(api, "update_user", user_id="missingUser000000000", json={}, expect=404), 404)
     many = {"companyId": fresh_sandbox.company_id, "emails": "a@b.co", "limit": "500"}
-    assert_error(call(api, "filter_users_by_email", json=many, expect=422), 422, "limit")
+    assert_error_shape(call(api, "filter_users_by_email", json=many, expect=422), 422, "limit")
 
 
 def test_filter_users_by_email_pages_with_body_skip_and_limit(fresh_sandbox, api):
@@ -198,7 +185,7 @@ def test_businesses_page_and_round_trip(fresh_sandbox, api):
 
     assert sorted(b["id"] for b in walk(fetch, 3)) == sorted(b["id"] for b in seeded)
     too_many = call(api, "list_businesses_by_location", params={"locationId": location_id, "limit": "101"}, expect=422)
-    assert_error(too_many, 422, "limit")
+    assert_error_shape(too_many, 422, "limit")
 
     created = call(api, "create_business", json={"name": "Harbor Cafe", "locationId": location_id,
                                                   "email": "hi@harbor.example", "city": "Austin"})["buiseness"]
@@ -211,10 +198,10 @@ def test_businesses_page_and_round_trip(fresh_sandbox, api):
     fetched = call(api, "get_business", business_id=business_id)["business"]
     assert fetched["name"] == "Harbor Cafe & Bar" and fetched["city"] == "Austin"
     assert call(api, "delete_business", business_id=business_id) == {"success": True}
-    assert_error(call(api, "get_business", business_id=business_id, expect=404), 404, "Business not found")
-    assert_error(call(api, "create_business", json={"locationId": location_id}, expect=422), 422, "name")
+    assert_error_shape(call(api, "get_business", business_id=business_id, expect=404), 404, "Business not found")
+    assert_error_shape(call(api, "create_business", json={"locationId": location_id}, expect=422), 422, "name")
     bad_email = {"name": "X", "locationId": location_id, "email": "nope"}
-    assert_error(call(api, "create_business", json=bad_email, expect=422), 422, "email")
+    assert_error_shape(call(api, "create_business", json=bad_email, expect=422), 422, "email")
 
 
 # -- workflows, campaigns, snapshots -------------------------------------------------------------
@@ -228,7 +215,7 @@ def test_workflows_campaigns_and_snapshots_are_listed(sandbox, api):
     assert drafts and {c["status"] for c in drafts} == {"draft"} and len(drafts) < len(campaigns)
     snapshots = call(api, "list_snapshots", params={"companyId": sandbox.company_id})["snapshots"]
     assert snapshots and all(s["type"] for s in snapshots)
-    assert_error(call(api, "list_snapshots", expect=422), 422, "companyId")
+    assert_error_shape(call(api, "list_snapshots", expect=422), 422, "companyId")
 
 
 # -- opportunities -------------------------------------------------------------------------------
@@ -298,10 +285,10 @@ def test_search_pages_by_number_filters_and_limits(fresh_sandbox, api):
     assert some["id"] in {o["id"] for o in by_name}
 
     too_many = call(api, "search_opportunities", params={"location_id": location_id, "limit": "101"}, expect=422)
-    assert_error(too_many, 422, "limit")
-    assert_error(call(api, "search_opportunities", params={"limit": "5"}, expect=422), 422, "location_id")
+    assert_error_shape(too_many, 422, "limit")
+    assert_error_shape(call(api, "search_opportunities", params={"limit": "5"}, expect=422), 422, "location_id")
     bad_status = call(api, "search_opportunities", params={"location_id": location_id, "status": "x"}, expect=422)
-    assert_error(bad_status, 422, "status")
+    assert_error_shape(bad_status, 422, "status")
 
 
 def test_opportunity_round_trip(fresh_sandbox, api):
@@ -316,7 +303,7 @@ def test_opportunity_round_trip(fresh_sandbox, api):
     opportunity_id = created["id"]
     assert created["pipelineStageId"] == pipeline["stages"][0]["id"] and created["contact"]["id"] == contact_id
     assert created["customFields"] == [{"id": field["id"], "fieldValue": "2026-12-31"}]
-    assert_error(call(api, "create_opportunity", json=body, expect=400), 400, "duplicate")
+    assert_error_shape(call(api, "create_opportunity", json=body, expect=400), 400, "duplicate")
     assert call(api, "get_opportunity", opportunity_id=opportunity_id)["opportunity"]["name"] == "Big Deal"
     assert search(api, location_id, id=opportunity_id)["meta"]["total"] == 1
 
@@ -333,8 +320,8 @@ def test_opportunity_round_trip(fresh_sandbox, api):
     assert lost["status"] == "lost" and lost["lostReasonId"] == "lr-price-too-high"
 
     assert call(api, "delete_opportunity", opportunity_id=opportunity_id) == {"succeded": True}
-    assert_error(call(api, "get_opportunity", opportunity_id=opportunity_id, expect=404), 404, "not found")
-    assert_error(call(api, "delete_opportunity", opportunity_id=opportunity_id, expect=404), 404)
+    assert_error_shape(call(api, "get_opportunity", opportunity_id=opportunity_id, expect=404), 404, "not found")
+    assert_error_shape(call(api, "delete_opportunity", opportunity_id=opportunity_id, expect=404), 404)
 
 
 def test_opportunity_bodies_are_validated(fresh_sandbox, api):
@@ -343,14 +330,14 @@ def test_opportunity_bodies_are_validated(fresh_sandbox, api):
     body = {"pipelineId": pipeline["id"], "locationId": location_id, "name": "X", "status": "pending",
             "contactId": "noSuchContact0000000", "monetaryValue": "lots"}
     problems = call(api, "create_opportunity", json=body, expect=422)
-    assert_error(problems, 422, "status")
+    assert_error_shape(problems, 422, "status")
     assert "contactId" in str(problems["message"]) and "monetaryValue" in str(problems["message"])
-    assert_error(call(api, "create_opportunity", json={"name": "X"}, expect=422), 422, "pipelineId")
+    assert_error_shape(call(api, "create_opportunity", json={"name": "X"}, expect=422), 422, "pipelineId")
     some = table(fresh_sandbox, "opportunities")[0]
     wrong_stage = call(api, "update_opportunity", opportunity_id=some["id"], json={"pipelineStageId": "nope"},
                        expect=422)
-    assert_error(wrong_stage, 422, "pipelineStageId")
-    assert_error(call(api, "update_opportunity_status", opportunity_id=some["id"], json={}, expect=422), 422, "status")
+    assert_error_shape(wrong_stage, 422, "pipelineStageId")
+    assert_error_shape(call(api, "update_opportunity_status", opportunity_id=some["id"], json={}, expect=422), 422, "status")
 
 
 def test_upsert_creates_then_updates_the_contacts_opportunity(fresh_sandbox, api):
@@ -370,7 +357,7 @@ def test_upsert_creates_then_updates_the_contacts_opportunity(fresh_sandbox, api
                                                   "locationId": location_id, "isRemoveAllFollowers": True})
     assert by_id["new"] is False and by_id["opportunity"]["followers"] == []
     unknown = {"id": "noSuchOpportunity000", "pipelineId": pipeline["id"], "locationId": location_id}
-    assert_error(call(api, "upsert_opportunity", json=unknown, expect=404), 404)
+    assert_error_shape(call(api, "upsert_opportunity", json=unknown, expect=404), 404)
 
 
 def test_followers_are_added_and_removed(fresh_sandbox, api):
@@ -388,7 +375,7 @@ def test_followers_are_added_and_removed(fresh_sandbox, api):
     assert everyone["followers"] == [] and everyone["followersRemoved"] == users[1:]
     stranger = call(api, "add_opportunity_followers", opportunity_id=opportunity_id,
                     json={"followers": ["notAUser00000000000"]}, expect=422)
-    assert_error(stranger, 422, "followers")
+    assert_error_shape(stranger, 422, "followers")
 
 
 @pytest.mark.parametrize(("key", "params", "records", "allowed_missing"), [

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.triggers.ghl import GHLConversationEventTrigger, GHLEventTrigger, GHLOpportunityEventTrigger
 
 
@@ -37,14 +36,8 @@ def _connections(ghl_connections):
 
 
 @pytest.fixture
-def call(api) -> Callable[..., Any]:
-    def send(key: str, *, query: dict | None = None, body: Any = None, **path: str) -> Any:
-        op = get_operation(key)
-        response = api(op.method, op.render_path(path), version=op.version, params=query, json=body)
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    return send
+def call(call_operation) -> Callable[..., Any]:
+    return call_operation
 
 
 def watching(trigger_class: type[GHLEventTrigger], store: FakeAssetStateStore) -> GHLEventTrigger:

@@ -20,7 +20,6 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.polling import TIMESTAMP_FIELDS, parse_timestamp, record_id
 from airflow_provider_ghl.sensors import (
     associations,
@@ -82,16 +81,8 @@ def poke(sensor: Any, interval: tuple | None = None) -> Any:
 
 
 @pytest.fixture
-def call(api) -> Callable[..., Any]:
-    """Run a catalog operation over plain HTTP and return its JSON: ``call("get_business", business_id=...)``."""
-
-    def send(key: str, *, query: dict | None = None, body: Any = None, **path: str) -> Any:
-        op = get_operation(key)
-        response = api(op.method, op.render_path(path), version=op.version, params=query, json=body)
-        assert response.status_code < 300, response.text
-        return response.json() if "json" in response.headers.get("content-type", "") else response.content
-
-    return send
+def call(call_operation) -> Callable[..., Any]:
+    return call_operation
 
 
 def table(sandbox, name: str, **equal: Any) -> list[dict]:
