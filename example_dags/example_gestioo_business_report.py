@@ -27,9 +27,8 @@ import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 
-import pendulum
 from airflow.sdk import dag, task
-from gestioo_common import gestioo_file, output_dir
+from gestioo_common import DAG_DEFAULTS, gestioo_file, output_dir
 
 from airflow_provider_ghl.operators.businesses import GHLUpdateBusinessOperator
 from airflow_provider_ghl.operators.contacts import GHLBulkBusinessUpdateOperator
@@ -42,13 +41,7 @@ def csv_rows(path: str) -> list[dict]:
         return [{**json.loads(row.pop("_extra") or "{}"), **row} for row in csv.DictReader(handle)]
 
 
-@dag(
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_business_report():
     @task(multiple_outputs=True)
     def gestioo_event(dag_run=None) -> dict:

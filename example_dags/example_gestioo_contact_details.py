@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import json
 
-import pendulum
 from airflow.sdk import dag, task
-from gestioo_common import gestioo_file, output_dir
+from gestioo_common import DAG_DEFAULTS, gestioo_file, output_dir
 
 from airflow_provider_ghl.operators.contacts import GHLFindContactOperator
 
@@ -27,13 +26,7 @@ CONTACT_FIELDS = ("id", "firstName", "lastName", "email", "phone", "companyName"
                   "dateUpdated")
 
 
-@dag(
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_contact_details():
     @task(multiple_outputs=True)
     def gestioo_event(dag_run=None) -> dict:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import json
 
-import pendulum
 from airflow.sdk import Asset, AssetWatcher, dag, task
-from gestioo_common import output_dir
+from gestioo_common import DAG_DEFAULTS, output_dir
 
 from airflow_provider_ghl.triggers.ghl import GHLContactEventTrigger
 
@@ -43,13 +42,7 @@ def gestioo_customer(contact: dict) -> dict:
             "updated_at": contact.get("dateUpdated")}
 
 
-@dag(
-    schedule=[CONTACT_CHANGES],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule=[CONTACT_CHANGES], doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_contact_sync():
     @task
     def changed_contacts(triggering_asset_events=None, dag_run=None) -> dict:

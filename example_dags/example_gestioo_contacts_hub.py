@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import pendulum
 from airflow.sdk import dag, task
-from gestioo_common import gestioo_file, output_dir
+from gestioo_common import DAG_DEFAULTS, gestioo_file, output_dir
 
 from airflow_provider_ghl.operators.contacts import (
     GHLAddContactToCampaignOperator,
@@ -37,13 +36,7 @@ def ids_by_name(records: list[dict]) -> dict[str, str]:
     return {str(record.get("name", "")).casefold(): record["id"] for record in ordered}
 
 
-@dag(
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_contacts_hub():
     @task(multiple_outputs=True)
     def aggregate_and_route() -> dict:

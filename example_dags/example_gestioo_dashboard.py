@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 
-import pendulum
 from airflow.sdk import dag, task
-from gestioo_common import output_dir
+from gestioo_common import DAG_DEFAULTS, output_dir
 
 from airflow_provider_ghl.transfers.export import GHLExportOperator
 
@@ -69,13 +68,7 @@ def svg_chart(title: str, panels: list[tuple[str, list[tuple[str, float]], str]]
             + "\n".join(rows) + "\n</svg>\n")
 
 
-@dag(
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule="@daily", doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_dashboard():
     @task(multiple_outputs=True)
     def snapshot_files(ds: str | None = None) -> dict:

@@ -20,9 +20,8 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta
 
-import pendulum
 from airflow.sdk import dag, task
-from gestioo_common import gestioo_file
+from gestioo_common import DAG_DEFAULTS, gestioo_file
 
 from airflow_provider_ghl.operators.contacts import GHLCreateContactTaskOperator, GHLUpsertContactOperator
 
@@ -38,13 +37,7 @@ def contact_body(row: dict) -> dict:
     return {key: value for key, value in fields.items() if value}
 
 
-@dag(
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example", "gestioo"],
-    doc_md=__doc__,
-)
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_new_contacts():
     @task
     def new_customers(dag_run=None) -> list[dict]:

@@ -9,6 +9,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import pendulum
+
+DAG_DEFAULTS = {
+    "start_date": pendulum.datetime(2026, 1, 1, tz="UTC"),
+    "catchup": False,
+    "tags": ["ghl", "example", "gestioo"],
+}
+"""What every Gestioo example DAG shares: ``@dag(schedule=..., doc_md=__doc__, **DAG_DEFAULTS)``."""
+
 
 def gestioo_file(name: str) -> Path:
     """A file of Gestioo's exports: ``GESTIOO_DATA_DIR``, else the samples next to the DAGs."""
