@@ -134,3 +134,23 @@ def call_operation(api):
         return response.json() if "json" in response.headers.get("content-type", "") else response.content
 
     return send
+
+
+@pytest.fixture(scope="session")
+def hostile_server():
+    from tests.hostile import HostileServer
+
+    server = HostileServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hostile(hostile_server, monkeypatch):
+    """The session's hostile server, with no routes and no recorded requests; ``ghl_hostile`` (a private
+    integration connection to it) and ``ghl_hostile_oauth`` are set. See ``tests/hostile.py``."""
+    hostile_server.clear()
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_HOSTILE", hostile_server.connection_json())
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_HOSTILE_OAUTH", hostile_server.connection_json("oauth"))
+    yield hostile_server
+    hostile_server.clear()
