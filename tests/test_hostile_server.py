@@ -19,7 +19,8 @@ def test_hostile_basics(hostile):
         n = 0
         for chunk in r.iter_bytes():
             n += len(chunk)
-            if n > 1_000_000: break
+            if n > 1_000_000:
+                break
     assert n > 1_000_000
     assert httpx.get(hostile.base_url + "/x%2Fy").status_code == 404
     assert hostile.sent(path="/x%2Fy")
