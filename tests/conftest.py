@@ -154,3 +154,33 @@ def hostile(hostile_server, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_GHL_HOSTILE_OAUTH", hostile_server.connection_json("oauth"))
     yield hostile_server
     hostile_server.clear()
+
+
+# -- the repository stands alone: nothing in a test session reads beside it ------------------------------------
+_REPO = Path(__file__).resolve().parents[1]
+OUTSIDE_READS: list[str] = []
+
+
+def _outside_repository(path: Any) -> bool:
+    """A path in the folder that holds the repository but not in the repository itself."""
+    try:
+        resolved = Path(os.fsdecode(path)).resolve()
+    except (TypeError, ValueError, OSError):
+        return False
+    return resolved.is_relative_to(_REPO.parent) and not resolved.is_relative_to(_REPO)
+
+
+def _audit_reads(event: str, args: tuple) -> None:
+    if event == "open" and args and isinstance(args[0], str | bytes | os.PathLike) and _outside_repository(args[0]):
+        OUTSIDE_READS.append(os.fsdecode(args[0]))
+
+
+import sys  # noqa: E402
+
+sys.addaudithook(_audit_reads)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if OUTSIDE_READS:
+        print(f"\nerror: the tests read files outside the repository: {sorted(set(OUTSIDE_READS))[:10]}")
+        session.exitstatus = 1

@@ -1,13 +1,12 @@
 """Validate sandbox responses against HighLevel's official OpenAPI response schemas.
 
-The reference lives next to the repository (``../shared/ghl-api``) or where ``GHL_API_REFERENCE`` says.
+The reference is the repository's own copy of HighLevel's published files (``reference/``).
 OpenAPI 3.0 is not JSON Schema: ``nullable`` becomes a ``null`` type and ``$ref`` s are inlined.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import jsonschema
 
 from airflow_provider_ghl.catalog import Operation
 
-REFERENCE = Path(os.environ.get("GHL_API_REFERENCE", Path(__file__).resolve().parents[2] / "shared" / "ghl-api"))
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
 
 @cache

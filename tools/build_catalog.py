@@ -5,7 +5,7 @@ the sandbox's routes and the README's table all read it. It is generated from th
 (``operations.csv``) and the official OpenAPI files, and ``tests/test_catalog.py`` fails when the
 committed file is out of date.
 
-    python tools/build_catalog.py [--reference ../shared/ghl-api] [--check]
+    python tools/build_catalog.py [--reference reference] [--check]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_REFERENCE = ROOT.parent / "shared" / "ghl-api"
+DEFAULT_REFERENCE = ROOT / "reference"
 OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 
 # Path parameters become keyword arguments named after what they identify. Generic names
@@ -268,7 +268,7 @@ def build(reference: Path) -> dict:
                 "notes": row["notes"],
             }
         )
-    return {"source": "shared/ghl-api/operations.csv + openapi/ (GoHighLevel/highlevel-api-docs@0af86a4)",
+    return {"source": "reference/operations.csv + openapi/ (GoHighLevel/highlevel-api-docs@0af86a4)",
             "operations": operations}
 
 
