@@ -7,7 +7,6 @@ resolved away by the HTTP client, and ``DELETE /contacts/{contactId}`` deletes t
 
 from __future__ import annotations
 
-import pendulum
 import pytest
 
 from airflow_provider_ghl.catalog import MAX_ID_LENGTH, get_operation
@@ -173,6 +172,6 @@ def test_query_values_cannot_change_the_route(hostile):
     (request,) = hostile.sent()
     assert request.path == f"/locations/{LOCATION_ID}/customFields"
     assert request.query["model"] == "contact/../../x?y=1#z"
-    with pytest.raises(GHLInputError, match="query.model"):
+    with pytest.raises(GHLInputError, match=r"query\.model"):
         hook.call("list_custom_fields", query={"model": "a\x00b"})
     assert len(hostile.sent()) == 1
