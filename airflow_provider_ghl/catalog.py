@@ -163,7 +163,7 @@ def path_segment(value: Any, argument: str, *, operation: str | None = None) -> 
     """
     fix = f"Pass {argument}= the record's id as HighLevel shows it (letters, digits, '-', '_', '.', '~')."
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _input_error(f"{argument} must be an id string (or int), got {type(value).__name__}", fix, operation)
+        raise _input_error(f"{argument} must be a str or int id, got {type(value).__name__}", fix, operation)
     text = str(value)
     if not text:
         raise _input_error(f"{argument} is empty", fix, operation)
