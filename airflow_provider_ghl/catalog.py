@@ -172,8 +172,8 @@ def path_segment(value: Any, argument: str, *, operation: str | None = None) -> 
                            f"shorter (this provider allows at most {MAX_ID_LENGTH})", fix, operation)
     if not SEGMENT.fullmatch(text):
         bad = next(ch for ch in text if not SEGMENT.fullmatch(ch))
-        raise _input_error(f"{argument} {_shown(text)} contains {bad!r}, which no HighLevel id contains and which "
-                           "could change the request's route", fix, operation)
+        raise _input_error(f"{argument} {_shown(text)} contains {bad!r} (U+{ord(bad):04X}), which no HighLevel id "
+                           "contains and which could change the request's route", fix, operation)
     if set(text) == {"."}:
         # "." and ".." are resolved away by URL normalization: DELETE /contacts/C/tasks/.. would delete contact C.
         raise _input_error(f"{argument} {_shown(text)} is a dot segment: the request would reach the parent "

@@ -151,13 +151,11 @@ class DeclaredOperation:
         """Check arguments against the catalog; every error names the field and the fix."""
         op = self.op
         # The hook's own rules (catalog.path_segment, query_values, json_value), run early: at parse, after render.
-        for param in op.path_params:
-            value = getattr(self, param.argument)
-            if (value is None and param.argument in CONNECTION_DEFAULTED) or is_templated(value):
+        ids = {**self.path_values(), "location_id": self.location_id}  # location_id: in the path or not, an id
+        for argument, value in ids.items():
+            if (value is None and argument in CONNECTION_DEFAULTED) or is_templated(value):
                 continue
-            path_segment(value, param.argument, operation=op.key)
-        if self.location_id is not None and not is_templated(self.location_id):
-            path_segment(self.location_id, "location_id", operation=op.key)
+            path_segment(value, argument, operation=op.key)
         if self.query is not None and not is_templated(self.query):
             if not isinstance(self.query, dict):
                 self.fail(f"query must be a dict of query parameters, got {type(self.query).__name__}")

@@ -135,6 +135,20 @@ def test_values_json_cannot_carry_are_refused_naming_the_field(sandbox, ghl_conn
     assert hostile.sent() == []
 
 
+def test_custom_field_values_are_checked_before_the_field_list_is_read(sandbox, ghl_connections):
+    """``custom_fields`` values go into the body after a List Custom Fields call: they are checked before it."""
+    before = sandbox.stats().get("requests", 0)
+    with pytest.raises(GHLInputError, match=r"custom_fields\.Lead Source is a set"):
+        contacts.GHLUpsertContactOperator(task_id="upsert", body={"email": "a@example.com"},
+                                          custom_fields={"Lead Source": {"expo", "web"}})
+    operator = contacts.GHLUpsertContactOperator(task_id="upsert", body={"email": "a@example.com"},
+                                                 custom_fields="{{ params.fields }}")
+    operator.custom_fields = {"Lead Source": math.nan}
+    with pytest.raises(GHLInputError, match=r"custom_fields\.Lead Source is NaN"):
+        operator.execute(task_context("upsert"))
+    assert sandbox.stats().get("requests", 0) == before
+
+
 def test_a_top_level_set_is_refused_with_its_path_and_the_fix(hostile):
     with pytest.raises(GHLInputError, match=r"body\.tags is a set") as failure:
         GHLHook("ghl_hostile").call("create_contact", body={"firstName": "A", "tags": {"vip"}})
