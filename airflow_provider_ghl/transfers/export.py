@@ -82,7 +82,7 @@ class GHLExportOperator(BaseOperator):
         super().__init__(**kwargs)
         if not isinstance(operation, str) or not operation:  # else the catalog lookup fails with a TypeError
             raise GHLInputError(f"operation must be a catalog operation key such as 'search_contacts', got "
-                                f"{type(operation).__name__}", hint="Pass operation='search_contacts' (or any "
+                                f"{operation!r}", hint="Pass operation='search_contacts' (or any "
                                 "list/search key of airflow_provider_ghl.catalog.operations()).")
         self.operation, self.path, self.format, self.mode, self.watch = operation, path, format, mode, watch
         self.arguments, self.query, self.body, self.location_id = arguments or {}, query, body, location_id
