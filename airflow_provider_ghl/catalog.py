@@ -8,7 +8,13 @@ the sandbox's routes and the README's table all read it from here.
 from __future__ import annotations
 
 import json
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -114,17 +120,157 @@ class Operation:
         return any(scope.endswith(".write") for scope in self.scopes)
 
     def render_path(self, arguments: dict[str, Any]) -> str:
-        """The request path with every placeholder filled from ``arguments`` (by Python name)."""
+        """The request path with every placeholder filled from ``arguments`` (by Python name).
+
+        Each value must be one safe segment (:func:`path_segment`), so it is inserted as it is.
+        """
         path = self.path
         for param in self.path_params:
-            path = path.replace("{" + param.name + "}", _quote(str(arguments[param.argument])))
+            segment = path_segment(arguments[param.argument], param.argument, operation=self.key)
+            path = path.replace("{" + param.name + "}", segment)
         return path
 
 
-def _quote(value: str) -> str:
-    from urllib.parse import quote
+# -- what a request may carry, checked before anything is sent ----------------------------------------------
+MAX_ID_LENGTH = 128
+"""HighLevel ids are 20-24 characters (Firestore/Mongo ids) and its keys short slugs: a longer path value is a
+mistake (a rendered list, JSON or message), not an id, and is refused rather than sent."""
+SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+"""RFC 3986 "unreserved" characters: every HighLevel id and key is made of them, and they mean the same
+encoded or not, so a value of these characters reaches the server as exactly one segment. Anything else
+(``/``, ``\\``, ``%``, ``?``, ``#``, whitespace, control characters, Unicode look-alikes of dots) could
+be decoded, normalized or split into another route by the client, a proxy or HighLevel's router."""
+MAX_DEPTH = 64
+"""Deeper nesting than any HighLevel body has: stops a cycle or a runaway structure with a clear error."""
 
-    return quote(value, safe="")
+
+def _input_error(message: str, hint: str, operation: str | None) -> Exception:
+    from airflow_provider_ghl.exceptions import GHLInputError  # the exceptions module imports this one
+
+    return GHLInputError(message, operation=operation, hint=hint)
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value quoted for an error message, cut short: ids are not secrets, but a long value could hold anything."""
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def path_segment(value: Any, argument: str, *, operation: str | None = None) -> str:
+    """``value`` as one path segment of a HighLevel request, or :class:`GHLInputError` saying why it cannot be.
+
+    The one rule for every value that goes into a request path (``render_path``) or names a location,
+    used by the hook before a request and by operators when the DAG is parsed and after rendering.
+    """
+    fix = f"Pass {argument}= the record's id as HighLevel shows it (letters, digits, '-', '_', '.', '~')."
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _input_error(f"{argument} must be a str or int id, got {type(value).__name__}", fix, operation)
+    text = str(value)
+    if not text:
+        raise _input_error(f"{argument} is empty", fix, operation)
+    if len(text) > MAX_ID_LENGTH:
+        raise _input_error(f"{argument} is {len(text)} characters long ({_shown(text)}); HighLevel ids are much "
+                           f"shorter (this provider allows at most {MAX_ID_LENGTH})", fix, operation)
+    if not SEGMENT.fullmatch(text):
+        bad = next(ch for ch in text if not SEGMENT.fullmatch(ch))
+        raise _input_error(f"{argument} {_shown(text)} contains {bad!r} (U+{ord(bad):04X}), which no HighLevel id "
+                           "contains and which could change the request's route", fix, operation)
+    if set(text) == {"."}:
+        # "." and ".." are resolved away by URL normalization: DELETE /contacts/C/tasks/.. would delete contact C.
+        raise _input_error(f"{argument} {_shown(text)} is a dot segment: the request would reach the parent "
+                           "record instead", fix, operation)
+    return text
+
+
+def json_value(value: Any, where: str, *, operation: str | None = None,
+               keep: Callable[[Any], bool] | None = None, _depth: int = 0) -> Any:
+    """``value`` as JSON HighLevel reads (new containers), or :class:`GHLInputError` naming the field.
+
+    Dates go out as ISO 8601 (``1990-09-25``), datetimes as ISO 8601 with their offset, as HighLevel's
+    examples show (``2021-06-23T03:30:00+05:30``). A naive datetime is refused: HighLevel would read it in
+    some server timezone, so an appointment would silently land at another hour. Decimals and other
+    numbers become JSON numbers, tuples lists. Sets (no order), NaN/infinity (not JSON), bytes and other
+    objects are refused. ``keep`` leaves values alone (templates and XComArgs before rendering).
+    """
+    if keep is not None and keep(value):
+        return value
+    if _depth > MAX_DEPTH:
+        raise _input_error(f"{where} is nested deeper than {MAX_DEPTH} levels (a structure that contains itself?)",
+                           "Pass plain dicts and lists.", operation)
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise _input_error(f"{where} is a datetime with no timezone ({value.isoformat()}), so HighLevel "
+                               "would guess its hour", "Give it one: value.replace(tzinfo=ZoneInfo('...')) or "
+                               "pendulum.datetime(..., tz='...'); Airflow's own dates already have one.", operation)
+        return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | numbers.Real):
+        return _json_number(value, where, operation)
+    if isinstance(value, Mapping):
+        converted = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _input_error(f"{where} has a {type(key).__name__} key {key!r}; JSON object keys are strings",
+                                   f"Use str keys in {where}.", operation)
+            converted[key] = json_value(item, f"{where}.{key}", operation=operation, keep=keep, _depth=_depth + 1)
+        return converted
+    if isinstance(value, list | tuple):
+        return [json_value(item, f"{where}[{index}]", operation=operation, keep=keep, _depth=_depth + 1)
+                for index, item in enumerate(value)]
+    if isinstance(value, set | frozenset):
+        raise _input_error(f"{where} is a set, which has no order and is not JSON",
+                           f"Pass a list: sorted({where.rpartition('.')[2]}) or list(...).", operation)
+    if isinstance(value, bytes | bytearray):
+        raise _input_error(f"{where} is bytes, which JSON cannot carry", "Decode it to a str first.", operation)
+    raise _input_error(f"{where} is a {type(value).__name__} object, which JSON cannot carry",
+                       "Pass str, numbers, booleans, None, dates, lists and dicts.", operation)
+
+
+def _json_number(value: Decimal | numbers.Real, where: str, operation: str | None) -> int | float:
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    if not finite:
+        raise _input_error(f"{where} is {'NaN' if value != value else 'infinite'}, which is not JSON (HighLevel "
+                           "refuses the whole body)", "Replace it with a number or None.", operation)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def query_values(query: Mapping[str, Any], *, operation: str | None = None,
+                 keep: Callable[[Any], bool] | None = None) -> dict[str, Any]:
+    """The query parameters as they go out, each checked by :func:`query_value` (``keep`` as for json_value)."""
+    checked = {}
+    for name, value in query.items():
+        if not isinstance(name, str):
+            raise _input_error(f"query has a {type(name).__name__} key {name!r}", "Use str parameter names.", operation)
+        keep_it = keep is not None and keep(value)
+        checked[name] = value if keep_it else query_value(value, f"query.{name}", operation=operation)
+    return checked
+
+
+def query_value(value: Any, where: str, *, operation: str | None = None) -> Any:
+    """A query parameter as it goes out (str, number, bool, None, or a list of them), or :class:`GHLInputError`.
+
+    Dates and datetimes are refused, not converted: HighLevel's time query parameters differ per operation
+    (epoch milliseconds for ``list_calendar_events``, ``mm-dd-yyyy`` for ``search_opportunities``).
+    """
+    if isinstance(value, list | tuple):
+        return [query_value(item, f"{where}[{index}]", operation=operation) for index, item in enumerate(value)]
+    if isinstance(value, date):
+        raise _input_error(f"{where} is a {type(value).__name__}; HighLevel's time query parameters differ per "
+                           "operation", "Pass what the operation documents, usually epoch milliseconds: "
+                           "int(moment.timestamp() * 1000).", operation)
+    if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        # Encoded safely, but no search term or id holds one, and some backends cut the value at a NUL.
+        raise _input_error(f"{where} contains a control character", f"Remove it from {where}.", operation)
+    if isinstance(value, Mapping):
+        raise _input_error(f"{where} is a dict; a query parameter is one value or a list",
+                           "Pass a str or number (JSON-encode it if the operation wants JSON).", operation)
+    return json_value(value, where, operation=operation)
 
 
 def _placement(data: dict | None) -> Placement | None:

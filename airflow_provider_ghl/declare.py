@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_ghl.catalog import Operation, get_operation
+from airflow_provider_ghl.catalog import Operation, get_operation, json_value, path_segment, query_values
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.hooks.ghl import GHLHook
@@ -150,15 +150,16 @@ class DeclaredOperation:
     def validate(self) -> None:
         """Check arguments against the catalog; every error names the field and the fix."""
         op = self.op
-        for param in op.path_params:
-            value = getattr(self, param.argument)
-            if (value is None and param.argument in CONNECTION_DEFAULTED) or is_templated(value):
+        # The hook's own rules (catalog.path_segment, query_values, json_value), run early: at parse, after render.
+        ids = {**self.path_values(), "location_id": self.location_id}  # location_id: in the path or not, an id
+        for argument, value in ids.items():
+            if (value is None and argument in CONNECTION_DEFAULTED) or is_templated(value):
                 continue
-            if value is None or value == "" or not isinstance(value, str | int) or isinstance(value, bool):
-                self.fail(f"{param.argument} must be a non-empty string (the {param.name} of {op.path}), got {value!r}",
-                          f"Pass {param.argument}='...' to {type(self).__name__}.")
-        if self.query is not None and not isinstance(self.query, dict) and not is_templated(self.query):
-            self.fail(f"query must be a dict of query parameters, got {type(self.query).__name__}")
+            path_segment(value, argument, operation=op.key)
+        if self.query is not None and not is_templated(self.query):
+            if not isinstance(self.query, dict):
+                self.fail(f"query must be a dict of query parameters, got {type(self.query).__name__}")
+            query_values(self.query, operation=op.key, keep=is_templated)
         self.validate_body()
 
     def validate_body(self) -> None:
@@ -173,6 +174,7 @@ class DeclaredOperation:
         body = ([] if expected is list else {}) if body is None else body
         if not isinstance(body, expected):
             self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
+        body = json_value(body, "body", operation=op.key, keep=is_templated)  # what the hook will send
         if expected is list:
             return
         filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}

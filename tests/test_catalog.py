@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_ghl.catalog import CATALOG_FILE, get_operation, operations
+from airflow_provider_ghl.exceptions import GHLInputError
 from tests.openapi import REFERENCE, spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,9 +84,12 @@ def test_unknown_operation_names_close_matches():
         get_operation("get_contatc")
 
 
-def test_render_path_quotes_arguments():
+def test_render_path_inserts_ids_and_refuses_what_would_change_the_route():
     op = get_operation("get_contact_note")
-    assert op.render_path({"contact_id": "a/b", "note_id": "n 1"}) == "/contacts/a%2Fb/notes/n%201"
+    assert op.render_path({"contact_id": "aB1-_.~", "note_id": 7}) == "/contacts/aB1-_.~/notes/7"
+    # Encoding "a/b" as a%2Fb would leave the route to whichever proxy decodes it: no HighLevel id has a '/'.
+    with pytest.raises(GHLInputError, match="contact_id 'a/b' contains '/'"):
+        op.render_path({"contact_id": "a/b", "note_id": "n1"})
 
 
 def test_catalog_file_is_valid_json_with_source():

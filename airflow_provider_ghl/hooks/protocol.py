@@ -33,7 +33,14 @@ from typing import Any
 import httpx
 import msgspec
 
-from airflow_provider_ghl.catalog import Operation, UnknownOperationError, get_operation
+from airflow_provider_ghl.catalog import (
+    Operation,
+    UnknownOperationError,
+    get_operation,
+    json_value,
+    path_segment,
+    query_values,
+)
 from airflow_provider_ghl.exceptions import (
     GHLAmbiguousWriteError,
     GHLAuthError,
@@ -198,8 +205,8 @@ class Protocol:
         if body is not None and not isinstance(body, list if body_kind == "array" else Mapping):
             raise GHLInputError(f"body must be {'a list' if body_kind == 'array' else 'a dict'}, "
                                 f"got {type(body).__name__}", operation=key)
-        if location_id is not None and (not isinstance(location_id, str) or not location_id):
-            raise GHLInputError("location_id must be a non-empty string", operation=key)
+        if location_id is not None:  # an id like any other, and it may fill a path segment
+            location_id = path_segment(location_id, "location_id", operation=key)
         if settings.scopes is not None:
             missing = tuple(scope for scope in op.scopes if scope not in settings.scopes)
             if missing:
@@ -208,8 +215,9 @@ class Protocol:
                     f"{' '.join(sorted(settings.scopes)) or 'none'})", missing=missing, operation=key,
                 )
         location = location_id or settings.location_id
-        query = dict(query or {})
-        body = dict(body) if isinstance(body, Mapping) else (list(body) if body is not None else None)
+        # Converted once here (dates to ISO 8601...), so operators and direct hook users send the same JSON.
+        query = query_values(query or {}, operation=key)
+        body = json_value(body, "body", operation=key)
         arguments = dict(arguments or {})
         unknown = set(arguments) - set(op.path_arguments)
         if unknown:
@@ -230,14 +238,10 @@ class Protocol:
                 body = {} if body is None else body
                 if default:
                     body.setdefault(placement.name, default)
-        for param in op.path_params:
-            value = arguments.get(param.argument)
-            if value is None or value == "":
+        for param in op.path_params:  # their values are checked as they fill the path (render_path)
+            if arguments.get(param.argument) is None:
                 raise GHLInputError(f"missing path argument {param.argument}= (HighLevel's {{{param.name}}})",
-                                    operation=key)
-            if isinstance(value, bool) or not isinstance(value, str | int):
-                raise GHLInputError(f"path argument {param.argument} must be a str or int, "
-                                    f"got {type(value).__name__}", operation=key)
+                                    operation=key, hint=f"Pass {param.argument}=... (the record's id).")
         if op.location is not None:
             location = self._placed(op.location, query, body, arguments, op) or location
         uses_company = "agency" in op.token_types and (op.token_types[0] == "agency" or not location)

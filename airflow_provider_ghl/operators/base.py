@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_ghl.catalog import json_value
 from airflow_provider_ghl.declare import DeclaredOperation, is_templated
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.links import DEFAULT_APP_URL, GHLRecordLink, record_url
@@ -102,6 +103,8 @@ class GHLCustomFieldsOperator(GHLOperator):
                 f"custom_fields must be a dict of field name/key/id -> value, got {type(self.custom_fields).__name__}",
                 operation=self.op.key,
             )
+        if isinstance(self.custom_fields, dict):  # the values end up in the body: same JSON rules, checked now
+            json_value(self.custom_fields, "custom_fields", operation=self.op.key, keep=is_templated)
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()

@@ -80,6 +80,10 @@ class GHLExportOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if not isinstance(operation, str) or not operation:  # else the catalog lookup fails with a TypeError
+            raise GHLInputError(f"operation must be a catalog operation key such as 'search_contacts', got "
+                                f"{operation!r}", hint="Pass operation='search_contacts' (or any "
+                                "list/search key of airflow_provider_ghl.catalog.operations()).")
         self.operation, self.path, self.format, self.mode, self.watch = operation, path, format, mode, watch
         self.arguments, self.query, self.body, self.location_id = arguments or {}, query, body, location_id
         self.for_each_contact, self.contact_query, self.page_size = for_each_contact, contact_query, page_size
