@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,13 @@ class AirflowUI:
                                   stderr=subprocess.STDOUT, timeout=timeout, check=False)
         assert done.returncode == 0, f"airflow {args[0]} failed, see {path}"
 
+    def start(self, log: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start an ``airflow`` CLI command in this home, in its own process group; output to a log file."""
+        path = self.logs.setdefault(log, self.home / f"{log}.log")
+        with path.open("ab") as out:
+            return subprocess.Popen([sys.executable, "-m", "airflow", *args], env={**self.env, **(env or {})},
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
     def wait_for_link_run(self, timeout: float = 120) -> None:
         assert self.link_run is not None
         assert self.link_run.wait(timeout) == 0, f"airflow dags test failed, see {self.logs['dags-test']}"
@@ -119,40 +127,41 @@ def airflow_ui(sandbox) -> Iterator[AirflowUI]:
     port = free_port()
     ui = AirflowUI(base_url=f"http://127.0.0.1:{port}", home=home, env=_clean_env(home, dags))
     ui.airflow("db", "migrate", log="migrate")
+
+    # Three Airflow processes start together: each spends seconds importing Airflow, and on a busy
+    # machine running them side by side is what keeps the module's wall time down.
+    # The UI only needs the core API ("dags test" runs its tasks in-process).
+    server = ui.start("api-server", "api-server", "--apps", "core", "--host", "127.0.0.1", "--port", str(port),
+                      "--workers", "1")
     # A connection stored with the CLI exactly as the sandbox prints it: no port, like most CLI-made ones.
     cli_conns = write_connections(home / "connections.json", {CLI_CONN_ID: sandbox.connection("full")})
-    ui.airflow("connections", "import", str(cli_conns), log="cli")
-    cli_conns.unlink()
-
-    server_log = ui.logs.setdefault("api-server", home / "api-server.log")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=ui.env, stdout=server_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    # The link DAG runs while the server starts: both are mostly Python imports, and SQLite copes.
-    dag_env = {**ui.env, "AIRFLOW_CONN_GHL_DEFAULT": sandbox.connection_json("full")}
-    dag_log = ui.logs.setdefault("dags-test", home / "dags-test.log")
-    ui.link_run = subprocess.Popen([sys.executable, "-m", "airflow", "dags", "test", LINK_DAG_ID], env=dag_env,
-                                   stdout=dag_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    cli = ui.start("cli", "connections", "import", str(cli_conns))
+    ui.link_run = ui.start("dags-test", "dags", "test", LINK_DAG_ID,
+                           env={"AIRFLOW_CONN_GHL_DEFAULT": sandbox.connection_json("full")})
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert server.poll() is None, f"airflow api-server exited, see {server_log}"
+            assert server.poll() is None, f"airflow api-server exited, see {ui.logs['api-server']}"
             try:
                 if httpx.get(f"{ui.base_url}/api/v2/monitor/health", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"airflow api-server did not answer in 90 s, see {server_log}"
+            assert time.monotonic() < deadline, f"airflow api-server did not answer in 90 s, see {ui.logs['api-server']}"
             time.sleep(0.3)
+        assert cli.wait(120) == 0, f"airflow connections import failed, see {ui.logs['cli']}"
+        cli_conns.unlink()
         yield ui
     finally:
-        for process in (ui.link_run, server):
+        # A throw-away server: a short grace, then the whole process group goes (its graceful stop takes ~6 s).
+        for process in (ui.link_run, cli, server):
             if process.poll() is None:
-                os.killpg(process.pid, 15)
+                os.killpg(process.pid, signal.SIGTERM)
                 try:
-                    process.wait(20)
+                    process.wait(2)
                 except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, 9)
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(10)
         if not os.environ.get("GHL_UI_KEEP"):
             shutil.rmtree(home, ignore_errors=True)
 
