@@ -24,8 +24,8 @@ BAD_TOKEN = "pit-ui-test-wrong-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def ui(airflow_ui: AirflowUI, browser_context) -> AirflowUI:
-    # browser_context first decides whether the module runs at all (no chromium: skip or fail).
+def ui(browser_context, airflow_ui: AirflowUI) -> AirflowUI:
+    # browser_context comes first: without chromium the module skips (or fails under CI) before any server starts.
     return airflow_ui
 
 
