@@ -101,7 +101,8 @@ def test_bad_token_fails_with_our_message_and_no_secret(ui, page, sandbox):
     add_connection_in_form(page, ui, "ghl_bad_token", host=sandbox.base_url, token=BAD_TOKEN, port="443",
                            location_id=sandbox.info["location_id"])
     message = click_test(page, "ghl_bad_token", FAILURE)
-    assert "HTTP 401" in message and "Invalid token" in message and "Check the connection's token" in message
+    # Our GHLAuthError text (operation, status, HighLevel's reason), not Airflow's generic "Bad Request".
+    assert "HighLevel find_location (HTTP 401)" in message and "Invalid token" in message
     assert_no_secret(page, ui, BAD_TOKEN, sandbox.connection("full")["password"])
 
 
