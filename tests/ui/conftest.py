@@ -6,6 +6,8 @@ user an admin (simple auth manager). Its DAG folder holds one DAG that creates a
 
 Chromium: CI (``CI`` set) fails without it, so a green CI always means the browser ran; a developer
 without it gets a skip whose reason (and a warning) says how to install it.
+
+``GHL_UI_KEEP=1`` keeps the Airflow home (its logs: api-server, dags-test, cli, migrate) after the module.
 """
 
 from __future__ import annotations
