@@ -6,6 +6,7 @@ from typing import Any
 
 AUTH_TYPES = ["private_integration", "oauth", "agency"]
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+TEST_PORT_LABEL = "Port (443; needed by the Test button)"
 
 
 def _connection_fields() -> dict[str, Any]:
@@ -91,10 +92,16 @@ def get_provider_info() -> dict[str, Any]:
                 "connection-type": "ghl",
                 "hook-class-name": "airflow_provider_ghl.hooks.ghl.GHLHook",
                 "hook-name": "HighLevel (GoHighLevel)",
+                # Port stays visible although the base URL carries the port: Airflow 3.3's Test button posts
+                # Number(stored port), i.e. 0 for a NULL port, and the API then refuses the test because
+                # 0 != NULL ("The host or port to test differs from the stored connection"). A stored port
+                # (any non-zero one: the CLI drops 0) makes Test work, so users must be able to set it here.
+                # The hook only uses it when the base URL names no port.
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port", "login"],
-                    "relabeling": {"host": "API base URL", "password": "Token (Private Integration or access token)"},
-                    "placeholders": {"host": DEFAULT_BASE_URL, "password": "pit-..."},
+                    "hidden-fields": ["schema", "login"],
+                    "relabeling": {"host": "API base URL", "password": "Token (Private Integration or access token)",
+                                   "port": TEST_PORT_LABEL},
+                    "placeholders": {"host": DEFAULT_BASE_URL, "password": "pit-...", "port": "443"},
                 },
                 "conn-fields": _connection_fields(),
             }

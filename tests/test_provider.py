@@ -49,3 +49,14 @@ def test_importing_the_package_does_not_import_airflow_or_httpx():
     code = "import sys, airflow_provider_ghl; print(sorted(m for m in sys.modules if m.split('.')[0] in ('airflow','httpx')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_connection_form_lets_users_store_the_port_the_test_button_needs():
+    # Airflow 3.3's Test button posts Number(stored port): 0 for a connection stored without a port, which
+    # the API refuses as a different endpoint. Users must see Port to store one (tests/ui proves it in a browser).
+    from airflow.providers_manager import ProvidersManager
+
+    behaviour = ProvidersManager().field_behaviours["ghl"]
+    assert "port" not in behaviour["hidden_fields"]
+    assert behaviour["relabeling"]["port"].startswith("Port") and "Test" in behaviour["relabeling"]["port"]
+    assert behaviour["placeholders"]["port"] == "443"
