@@ -19,6 +19,7 @@ Scheduled daily; works unchanged against the real API: only the ``ghl_default`` 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -95,12 +96,13 @@ def example_gestioo_dashboard():
         day = datetime.fromisoformat(snapshot_day).replace(tzinfo=UTC)
         window = {"startTime": int((day - APPOINTMENT_WINDOW).timestamp() * 1000),
                   "endTime": int((day + APPOINTMENT_WINDOW).timestamp() * 1000)}
-        count = 0
-        with GHLHook() as hook, open(path, "w", encoding="utf-8") as handle:
+        count, partial = 0, f"{path}.partial"
+        with GHLHook() as hook, open(partial, "w", encoding="utf-8") as handle:
             for calendar in hook.call("list_calendars")["calendars"]:
                 for event in hook.paginate("list_calendar_events", query={**window, "calendarId": calendar["id"]}):
                     handle.write(json.dumps({**event, "calendarName": calendar.get("name")}) + "\n")
                     count += 1
+        os.replace(partial, path)  # whole or not at all, like the exports: a reader never sees half a file
         return {"path": path, "count": count}
 
     @task
