@@ -19,7 +19,6 @@ Scheduled daily; works unchanged against the real API: only the ``ghl_default`` 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from html import escape
 from airflow.sdk import dag, task
 from gestioo_common import DAG_DEFAULTS, output_dir, run_day
 
-from airflow_provider_ghl.transfers.export import GHLExportOperator
+from airflow_provider_ghl.transfers.export import GHLExportOperator, atomic_file
 
 APPOINTMENT_WINDOW = timedelta(days=30)
 WEEKS_CHARTED = 8
@@ -96,13 +95,13 @@ def example_gestioo_dashboard():
         day = datetime.fromisoformat(snapshot_day).replace(tzinfo=UTC)
         window = {"startTime": int((day - APPOINTMENT_WINDOW).timestamp() * 1000),
                   "endTime": int((day + APPOINTMENT_WINDOW).timestamp() * 1000)}
-        count, partial = 0, f"{path}.partial"
-        with GHLHook() as hook, open(partial, "w", encoding="utf-8") as handle:
+        count = 0
+        # Whole or not at all, like the exports (and the same clean-up of what a killed run left).
+        with GHLHook() as hook, atomic_file(path) as handle:
             for calendar in hook.call("list_calendars")["calendars"]:
                 for event in hook.paginate("list_calendar_events", query={**window, "calendarId": calendar["id"]}):
-                    handle.write(json.dumps({**event, "calendarName": calendar.get("name")}) + "\n")
+                    handle.write(json.dumps({**event, "calendarName": calendar.get("name")}).encode() + b"\n")
                     count += 1
-        os.replace(partial, path)  # whole or not at all, like the exports: a reader never sees half a file
         return {"path": path, "count": count}
 
     @task

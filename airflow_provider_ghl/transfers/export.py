@@ -12,6 +12,7 @@ import csv
 import fcntl
 import io
 import json
+import logging
 import os
 import re
 import time
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import msgspec
 from airflow.sdk import BaseOperator
@@ -79,6 +80,44 @@ def in_use(local_path: str) -> bool:
     finally:
         os.close(descriptor)
     return False
+
+
+def remove_leftovers(target: ObjectStoragePath, log: Any) -> None:
+    """Delete what earlier writes of ``target`` left: a killed worker (SIGKILL, OOM, a lost machine) never
+    reaches the ``except`` that removes its temporary file, which holds contact records.
+
+    Only this target's temporary files (``.<name>.<8 hex>.partial``) go, and on a local disk only those no
+    live write holds (``writing`` locks them), so two runs into one path never delete each other's.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.partial")
+    local = is_local(target)
+    for candidate in target.parent.iterdir():
+        if pattern.fullmatch(candidate.name) and not (local and in_use(candidate.path)):
+            candidate.unlink(missing_ok=True)
+            log.info("removed %s, left by an earlier export into %s that did not finish", candidate.name, target.name)
+
+
+@contextmanager
+def atomic_file(target: str | ObjectStoragePath, log: Any = None) -> Iterator[BinaryIO]:
+    """Write ``target`` (a local path or any ``ObjectStoragePath``) whole or not at all.
+
+    The handle writes a hidden temporary file next to it, moved into place when the block ends; an
+    exception removes it, and the next write of ``target`` removes what a killed one left.
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    target = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target, log or logging.getLogger(__name__))
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        with writing(temporary):  # held until the file is in place: no other run takes it for a leftover
+            with temporary.open("wb") as handle:
+                yield handle
+            temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class GHLExportOperator(BaseOperator):
@@ -177,45 +216,21 @@ class GHLExportOperator(BaseOperator):
         window = self.window(context)
         target = self.path if not isinstance(self.path, str) else ObjectStoragePath(self.path)
         fmt = self.format or ("csv" if str(target).endswith(".csv") else "jsonl")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.remove_leftovers(target)
-        temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         count = 0
-        try:
-            with writing(temporary):  # held until the file is in place: no other run takes it for a leftover
-                with temporary.open("wb") as handle:
-                    buffer = io.BytesIO()
-                    write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
-                    for record in self.progress(self.selected(window)):
-                        write(record)
-                        count += 1
-                        if buffer.tell() >= FLUSH_BYTES:  # few large writes: object-store handles are slow per call
-                            handle.write(buffer.getvalue())
-                            buffer.seek(0)
-                            buffer.truncate()
+        with atomic_file(target, self.log) as handle:
+            buffer = io.BytesIO()
+            write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
+            for record in self.progress(self.selected(window)):
+                write(record)
+                count += 1
+                if buffer.tell() >= FLUSH_BYTES:  # few large writes: object-store handles are slow per call
                     handle.write(buffer.getvalue())
-                temporary.replace(target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+                    buffer.seek(0)
+                    buffer.truncate()
+            handle.write(buffer.getvalue())
         self.log.info("exported %d %s records to %s", count, self.operation, target)
         return {"path": str(target), "count": count, "operation": self.operation,
                 "window": [w.isoformat() for w in window] if window else None, "format": fmt}
-
-    def remove_leftovers(self, target: ObjectStoragePath) -> None:
-        """Delete what earlier exports into ``target`` left: a killed worker (SIGKILL, OOM, a lost machine)
-        never reaches the ``except`` that removes its temporary file, which holds contact records.
-
-        Only this target's temporary files (``.<name>.<8 hex>.partial``) go, and on a local disk only those
-        no live export holds (``writing`` locks them), so two runs into one path never delete each other's.
-        """
-        pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.partial")
-        local = is_local(target)
-        for candidate in target.parent.iterdir():
-            if pattern.fullmatch(candidate.name) and not (local and in_use(candidate.path)):
-                candidate.unlink(missing_ok=True)
-                self.log.info("removed %s, left by an earlier export into %s that did not finish", candidate.name,
-                              target.name)
 
     def window(self, context: Context) -> tuple[datetime, datetime] | None:
         """The run's data interval, or ``None`` for every record.
