@@ -34,6 +34,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import restore_defaults
+
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 CONNECTIONS = {"GHL_DEFAULT": "full", "GHL_OAUTH": "oauth", "GHL_READONLY": "readonly", "GHL_AGENCY": "agency"}
@@ -69,7 +71,8 @@ class Deployment:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            # Four processes write one SQLite file: wait for its lock (sqlite3's timeout) longer than the default 5 s.
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}?timeout=60",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__WORKERS": "1",
@@ -151,6 +154,8 @@ class Deployment:
                 instances = self.get(f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]
                 failed[dag_id] = [f"{ti['task_id']}[{ti['map_index']}]: {ti['state']}" for ti in instances
                                   if ti["state"] not in ("success", "skipped")]
+        if failed:
+            failed["task logs"] = [str(self.home / "logs")]
         return failed
 
 
@@ -172,6 +177,9 @@ def deployment(sandbox, tmp_path_factory) -> Iterator[Deployment]:
         yield airflow
     finally:
         airflow.stop()
+        # Later modules share the session sandbox: hand it back as the session made it.
+        sandbox.reset(seed=42, contacts=200)
+        restore_defaults(sandbox)
 
 
 @pytest.fixture(scope="module")
