@@ -90,12 +90,16 @@ class Deployment:
         self.processes: dict[str, subprocess.Popen] = {}
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
 
-    def airflow(self, *args: str) -> str:
-        """An ``airflow`` CLI command against this deployment; its standard output."""
-        done = subprocess.run([AIRFLOW, *args], env=self.env, cwd=self.home, capture_output=True, text=True,
-                              timeout=PATIENCE_S)
-        assert done.returncode == 0, f"airflow {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+    def airflow(self, *commands: tuple[str, ...]) -> list[str]:
+        """``airflow`` CLI commands against this deployment, run side by side; their standard outputs."""
+        running = [subprocess.Popen([AIRFLOW, *args], env=self.env, cwd=self.home, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for args in commands]
+        outputs = []
+        for args, process in zip(commands, running, strict=True):
+            stdout, stderr = process.communicate(timeout=PATIENCE_S)
+            assert process.returncode == 0, f"airflow {' '.join(args)}:\n{stdout}\n{stderr}"
+            outputs.append(stdout)
+        return outputs
 
     def start(self, *commands: str) -> None:
         for command in commands:
@@ -165,7 +169,7 @@ def deployment(sandbox, tmp_path_factory) -> Iterator[Deployment]:
     sandbox.configure(rate_limits={"enabled": False}, faults={"rate": 0.0})
     home, output = tmp_path_factory.mktemp("airflow-deployment"), tmp_path_factory.mktemp("deployment-output")
     airflow = Deployment(home, sandbox, output)
-    airflow.airflow("db", "migrate")
+    airflow.airflow(("db", "migrate"))
     airflow.start("api-server", "scheduler", "dag-processor")
     try:
         airflow.until("the API server", lambda: airflow.api.get("/api/v2/monitor/health").status_code == 200)
@@ -219,9 +223,9 @@ def test_a_every_example_runs_when_triggered_through_the_rest_api_without_a_logi
 
 def test_b_every_example_runs_when_triggered_with_airflow_dags_trigger(deployment, example_ids):
     runs = {}
-    for dag_id in example_ids:
-        printed = deployment.airflow("dags", "trigger", dag_id, "--output", "json")
-        [created] = json.loads(next(line for line in printed.splitlines() if line.startswith("[")))
+    printed = deployment.airflow(*(("dags", "trigger", dag_id, "--output", "json") for dag_id in example_ids))
+    for dag_id, output in zip(example_ids, printed, strict=True):
+        [created] = json.loads(next(line for line in output.splitlines() if line.startswith("[")))
         assert created["logical_date"] is None and created["run_type"] == "manual"
         runs[dag_id] = created["dag_run_id"]
 
