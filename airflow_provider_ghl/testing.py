@@ -67,6 +67,12 @@ class DagRunner:
         return sorted(self.dagbag.dag_ids)
 
     def run(self, dag_id: str, **test_kwargs: Any) -> DagResult:
+        """Run ``dag_id`` with ``dag.test(**test_kwargs)``.
+
+        By default the run has a logical date (now). ``logical_date=None`` makes the run that the REST API
+        (``{"logical_date": null}``), ``airflow dags trigger`` and the UI make: no logical date, no data
+        interval, no ``{{ ds }}``; only ``dag_run.run_after``. Test your DAGs both ways.
+        """
         dag = self.dagbag.get_dag(dag_id)
         if dag is None:
             raise KeyError(f"no DAG {dag_id!r}; known: {', '.join(self.dag_ids())}")

@@ -9,6 +9,9 @@ plus a chart image for Gestioo's home screen.
   value)``: one row per metric per day; a rerun of a day replaces that day's rows, other days stay (history).
 - ``dashboard_<day>.svg``: contacts added per week, open pipeline value by stage, appointments by status.
   Hand-written SVG: no plotting library needed.
+- The snapshot's day is the run's logical date; a run without one (triggered from the REST API with
+  ``"logical_date": null``, by ``airflow dags trigger`` or the UI) takes the day it was started
+  (``run_after``), so a manual run is today's snapshot.
 
 Scheduled daily; works unchanged against the real API: only the ``ghl_default`` connection differs.
 """
@@ -23,9 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 
 from airflow.sdk import dag, task
-from gestioo_common import DAG_DEFAULTS, output_dir
+from gestioo_common import DAG_DEFAULTS, output_dir, run_day
 
-from airflow_provider_ghl.transfers.export import GHLExportOperator
+from airflow_provider_ghl.transfers.export import GHLExportOperator, atomic_file
 
 APPOINTMENT_WINDOW = timedelta(days=30)
 WEEKS_CHARTED = 8
@@ -71,10 +74,13 @@ def svg_chart(title: str, panels: list[tuple[str, list[tuple[str, float]], str]]
 @dag(schedule="@daily", doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_dashboard():
     @task(multiple_outputs=True)
-    def snapshot_files(ds: str | None = None) -> dict:
+    def snapshot_files(dag_run=None) -> dict:
+        """The snapshot's day (the run's logical date, else when it was started: see ``run_day``) and its files."""
+        day = run_day(dag_run)
         raw = output_dir("dashboard") / "raw"
         raw.mkdir(exist_ok=True)
-        return {name: str(raw / f"{name}_{ds}.jsonl") for name in ("contacts", "opportunities", "appointments")}
+        return {"day": day,
+                **{name: str(raw / f"{name}_{day}.jsonl") for name in ("contacts", "opportunities", "appointments")}}
 
     files = snapshot_files()
     contacts = GHLExportOperator(task_id="export_contacts", operation="search_contacts", mode="full",
@@ -83,25 +89,26 @@ def example_gestioo_dashboard():
                                       path=files["opportunities"])
 
     @task
-    def export_appointments(path: str, ds: str | None = None) -> dict:
+    def export_appointments(path: str, snapshot_day: str) -> dict:
         from airflow_provider_ghl.hooks.ghl import GHLHook
 
-        day = datetime.fromisoformat(ds).replace(tzinfo=UTC)
+        day = datetime.fromisoformat(snapshot_day).replace(tzinfo=UTC)
         window = {"startTime": int((day - APPOINTMENT_WINDOW).timestamp() * 1000),
                   "endTime": int((day + APPOINTMENT_WINDOW).timestamp() * 1000)}
         count = 0
-        with GHLHook() as hook, open(path, "w", encoding="utf-8") as handle:
+        # Whole or not at all, like the exports (and the same clean-up of what a killed run left).
+        with GHLHook() as hook, atomic_file(path) as handle:
             for calendar in hook.call("list_calendars")["calendars"]:
                 for event in hook.paginate("list_calendar_events", query={**window, "calendarId": calendar["id"]}):
-                    handle.write(json.dumps({**event, "calendarName": calendar.get("name")}) + "\n")
+                    handle.write(json.dumps({**event, "calendarName": calendar.get("name")}).encode() + b"\n")
                     count += 1
         return {"path": path, "count": count}
 
     @task
-    def load_snapshot(contacts: dict, opportunities: dict, appointments: dict, ds: str | None = None) -> dict:
+    def load_snapshot(contacts: dict, opportunities: dict, appointments: dict, snapshot_day: str) -> dict:
         from airflow_provider_ghl.hooks.ghl import GHLHook
 
-        day = date.fromisoformat(ds)
+        day = date.fromisoformat(snapshot_day)
         with GHLHook() as hook:
             stage_names = {stage["id"]: f"{pipeline['name']}: {stage['name']}"
                            for pipeline in hook.call("list_pipelines")["pipelines"] for stage in pipeline.get("stages", [])}
@@ -127,11 +134,11 @@ def example_gestioo_dashboard():
         with sqlite3.connect(database) as db:
             db.execute("CREATE TABLE IF NOT EXISTS daily_snapshot (day TEXT, metric TEXT, dimension TEXT, value REAL, "
                        "PRIMARY KEY (day, metric, dimension))")
-            db.execute("DELETE FROM daily_snapshot WHERE day = ?", (ds,))
+            db.execute("DELETE FROM daily_snapshot WHERE day = ?", (snapshot_day,))
             db.executemany("INSERT INTO daily_snapshot VALUES (?, ?, ?, ?)",
-                           [(ds, metric, dimension, value) for (metric, dimension), value in sorted(metrics.items())])
+                           [(snapshot_day, metric, dimension, value) for (metric, dimension), value in sorted(metrics.items())])
         db.close()
-        return {"day": ds, "sqlite": str(database), "rows": len(metrics)}
+        return {"day": snapshot_day, "sqlite": str(database), "rows": len(metrics)}
 
     @task
     def draw_chart(snapshot: dict) -> str:
@@ -169,7 +176,8 @@ def example_gestioo_dashboard():
             f"chart: {chart}",
         ]
 
-    snapshot = load_snapshot(contacts.output, opportunities.output, export_appointments(files["appointments"]))
+    snapshot = load_snapshot(contacts.output, opportunities.output, export_appointments(files["appointments"], files["day"]),
+                             files["day"])
     summary(snapshot, draw_chart(snapshot))
 
 

@@ -1,9 +1,10 @@
 """Import a list of leads into HighLevel with mapped operators: one task instance per lead.
 
 ``GHLUpsertContactOperator.partial(...).expand(body=...)`` creates each lead, or updates the contact
-that already has its email/phone, so a rerun of this DAG creates no duplicates. The contact ids that
-come back feed two more mapped operators: tags with ``expand(contact_id=...)`` and a note per contact
-with ``expand_kwargs(...)``.
+that already has its email/phone. The contact ids that come back feed two more mapped operators: tags
+with ``expand(contact_id=...)`` and a note per contact with ``expand_kwargs(...)``. A rerun creates no
+duplicates: upsert updates the same contacts, adding a tag a contact has is a no-op, and a contact that
+already has its "Imported ..." note gets no second one (an empty list maps to no task instance).
 
 Works unchanged against the real API: only the ``ghl_default`` connection differs.
 """
@@ -42,8 +43,18 @@ def example_ghl_mapped_contacts():
 
     @task
     def notes(results: list[dict]) -> list[dict]:
-        return [{"contact_id": r["contact"]["id"], "body": {"body": f"Imported {r['contact']['email']}"}}
-                for r in results]
+        """One "Imported ..." note per contact, unless the contact has it already (a rerun adds none)."""
+        from airflow_provider_ghl.hooks.ghl import GHLHook
+
+        hook, planned = GHLHook(), []
+        for result in results:
+            contact_id, body = result["contact"]["id"], f"Imported {result['contact']['email']}"
+            # A contact new in this run has no notes yet: only an existing one costs a read.
+            if not result.get("new") and any(note.get("body") == body
+                                             for note in hook.paginate("get_contact_notes", contact_id=contact_id)):
+                continue
+            planned.append({"contact_id": contact_id, "body": {"body": body}})
+        return planned
 
     ids = contact_ids(upserted.output)
     GHLAddTagsToContactOperator.partial(task_id="tag_contacts", body={"tags": ["imported", "mapped"]}).expand(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pendulum
 
@@ -17,6 +18,18 @@ DAG_DEFAULTS = {
     "tags": ["ghl", "example", "gestioo"],
 }
 """What every Gestioo example DAG shares: ``@dag(schedule=..., doc_md=__doc__, **DAG_DEFAULTS)``."""
+
+
+def run_day(dag_run: Any) -> str:
+    """The day a run is about (``YYYY-MM-DD``): its logical date, else when it was started.
+
+    In Airflow 3 a manual run (REST API with ``"logical_date": null``, ``airflow dags trigger``, the UI) or
+    an asset-triggered run has no logical date, so ``{{ ds }}`` does not exist; ``run_after`` (when the
+    run was requested) always does. Scheduled runs and backfills keep their logical date, so their files
+    stay one per day and reruns rewrite them.
+    """
+    moment = dag_run.logical_date or dag_run.run_after
+    return moment.strftime("%Y-%m-%d")
 
 
 def gestioo_file(name: str) -> Path:

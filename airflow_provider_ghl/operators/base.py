@@ -49,6 +49,7 @@ class GHLOperator(DeclaredOperation, BaseOperator):
         arguments = self.request_arguments()
         result = self.perform(arguments, context)
         self.remember_record(result)
+        self.report(result)
         return result
 
     def perform(self, arguments: dict[str, Any], context: Context) -> Any:
@@ -58,6 +59,31 @@ class GHLOperator(DeclaredOperation, BaseOperator):
             confirmation = {"deleted": True, "operation": self.op.key, **self.path_values()}
             return {**confirmation, "response": result}
         return result
+
+    # -- what the task did, in its log ------------------------------------------------------------
+    def report(self, result: Any) -> None:
+        """One line for the task log: the operation, the record it created or touched (id), the path ids it
+        acted on and the "View in HighLevel" link. Ids and a link only: never the record (personal data), and
+        the token never reaches an operator.
+
+        ``HighLevel create_contact_note: note N1; contact_id=C1; View in HighLevel: https://...``
+        """
+        created = self.result_id(result)
+        details = [f"{self.op.record_key or self.record_kind or 'record'} {created}"] if created else []
+        details += [f"{name}={value}" for name, value in self.path_values().items()
+                    if isinstance(value, str | int) and value != created]
+        if getattr(self, "ghl_record_url", None):
+            details.append(f"View in HighLevel: {self.ghl_record_url}")
+        self.log.info("HighLevel %s: %s", self.op.key, "; ".join(details) or "done")
+
+    def result_id(self, result: Any) -> str | None:
+        """The id of the record HighLevel's answer carries (``{"note": {"id": ...}}``, ``{"id": ...}``), if any."""
+        if not isinstance(result, dict):
+            return None
+        for candidate in (result.get(self.op.record_key) if self.op.record_key else None, result):
+            if isinstance(candidate, dict) and isinstance(candidate.get("id"), str):
+                return candidate["id"]
+        return None
 
     # -- the "View in HighLevel" link -------------------------------------------------------------
     def remember_record(self, result: Any) -> None:

@@ -245,7 +245,8 @@ class GHLCollectionSensor(GHLSensor):
 
     Watermark: where the records carry timestamps and the run has a data interval, the records
     created (or updated) inside the run's data interval, so reruns and backfills give the same
-    answer; the sensor waits for the interval to close. Otherwise (``watermark="cursor"``, manual runs,
+    answer; the sensor waits for the interval to close. Otherwise (``watermark="cursor"``, runs without a
+    data interval (started with no logical date, asset-triggered), even with ``watermark="interval"``,
     records without timestamps) a cursor in an Airflow Variable (``cursor_key``, default
     ``ghl_cursor__<dag>__<task>``) remembers what was delivered: the next run delivers only what came
     after, each record exactly once, ties on timestamps included. A run that finds more than
@@ -302,13 +303,21 @@ class GHLCollectionSensor(GHLSensor):
         return type(self).cursor_store_factory(key)
 
     def interval(self, context: Context) -> tuple[str, str] | None:
+        """The run's data interval, or ``None``: watch with the cursor.
+
+        In Airflow 3 a run started without a logical date (the REST API's ``"logical_date": null``,
+        ``airflow dags trigger``, the UI's default) or by an asset event has no data interval; a manual run
+        with a logical date of an unscheduled DAG has a zero-length one. There is no interval to select by,
+        so even ``watermark='interval'`` falls back to the cursor: such a run delivers what is new since the
+        last delivery, instead of failing a run that a user or an API client started.
+        """
         if self.watermark == "cursor":
             return None
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
         if start is None or end is None or start == end:
             if self.watermark == "interval":
-                self.fail("watermark='interval' needs a DAG run with a data interval (a scheduled DAG)",
-                          "Use watermark='cursor' (or 'auto') for manually triggered or unscheduled DAGs.")
+                self.log.warning("watermark='interval': this run has no data interval (a run without a logical "
+                                 "date); watching with the cursor %s instead", self.cursor_store(context).key)
             return None
         return start.isoformat(), end.isoformat()
 

@@ -2,20 +2,26 @@
 
 Records go from the hook's paginator straight to the output, one at a time, so memory does not grow
 with the number of records. The file appears complete or not at all: it is written under a temporary
-name next to the target and moved into place at the end; a failure removes the temporary file.
+name next to the target and moved into place at the end; a failure removes the temporary file, and
+the next export into the same target removes what a killed one left.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
+import logging
+import os
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import msgspec
 from airflow.sdk import BaseOperator
@@ -41,6 +47,79 @@ FULL_WINDOW = timedelta(days=365)
 """A full export of a time-window operation (calendar events) reads this far back and ahead unless ``query`` says."""
 
 
+def is_local(path: ObjectStoragePath) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return isinstance(path.fs, LocalFileSystem)
+
+
+@contextmanager
+def writing(path: ObjectStoragePath) -> Iterator[None]:
+    """Mark a local temporary file as being written (an advisory lock, released by the kernel even on SIGKILL)."""
+    if not is_local(path):
+        yield
+        return
+    descriptor = os.open(path.path, os.O_RDONLY | os.O_CREAT, 0o666)  # creates it, as open("wb") would
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def in_use(local_path: str) -> bool:
+    """Whether a live export holds this temporary file (see ``writing``)."""
+    try:
+        descriptor = os.open(local_path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True  # already gone: nothing to remove
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def remove_leftovers(target: ObjectStoragePath, log: Any) -> None:
+    """Delete what earlier writes of ``target`` left: a killed worker (SIGKILL, OOM, a lost machine) never
+    reaches the ``except`` that removes its temporary file, which holds contact records.
+
+    Only this target's temporary files (``.<name>.<8 hex>.partial``) go, and on a local disk only those no
+    live write holds (``writing`` locks them), so two runs into one path never delete each other's.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.partial")
+    local = is_local(target)
+    for candidate in target.parent.iterdir():
+        if pattern.fullmatch(candidate.name) and not (local and in_use(candidate.path)):
+            candidate.unlink(missing_ok=True)
+            log.info("removed %s, left by an earlier export into %s that did not finish", candidate.name, target.name)
+
+
+@contextmanager
+def atomic_file(target: str | ObjectStoragePath, log: Any = None) -> Iterator[BinaryIO]:
+    """Write ``target`` (a local path or any ``ObjectStoragePath``) whole or not at all.
+
+    The handle writes a hidden temporary file next to it, moved into place when the block ends; an
+    exception removes it, and the next write of ``target`` removes what a killed one left.
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    target = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target, log or logging.getLogger(__name__))
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        with writing(temporary):  # held until the file is in place: no other run takes it for a leftover
+            with temporary.open("wb") as handle:
+                yield handle
+            temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 class GHLExportOperator(BaseOperator):
     """Export every record of a HighLevel list/search operation to JSON Lines or CSV.
 
@@ -49,6 +128,8 @@ class GHLExportOperator(BaseOperator):
         ``get_contact_tasks``, ``get_contact_notes``, ...).
     :param path: where to write (templated): a local path or any ``ObjectStoragePath`` URL
         (``s3://bucket/ghl/contacts/{{ ds }}.jsonl``). One file per data interval makes reruns idempotent.
+        ``{{ ds }}`` and ``{{ data_interval_start }}`` do not exist in a run without a logical date: name
+        such files by ``{{ (dag_run.logical_date or dag_run.run_after) | ds }}``.
     :param format: ``jsonl`` or ``csv`` (default: from the path's suffix, else ``jsonl``). CSV columns are
         the record fields of HighLevel's official schema in a stable order, custom fields as ``cf:<key>``
         columns, nested values as JSON, and an ``_extra`` column with any field the schema does not list.
@@ -56,7 +137,8 @@ class GHLExportOperator(BaseOperator):
         (``watch="updated"``, default) inside the run's data interval, so reruns rewrite the same file with
         the same content and backfills work; for calendar events (a time-window operation), the events that
         start inside the interval. ``full``: every record (calendar events: a year back and ahead unless
-        ``query`` gives ``startTime``/``endTime``).
+        ``query`` gives ``startTime``/``endTime``). A run without a data interval (started with no logical
+        date) exports as ``full``.
     :param arguments: path arguments of the operation by name (``{"contact_id": ...}``).
     :param for_each_contact: for per-contact operations (tasks, notes, appointments of a contact): export
         them for every contact of ``contact_query`` (a Search Contacts body) in this one task. One task, not
@@ -138,38 +220,37 @@ class GHLExportOperator(BaseOperator):
         window = self.window(context)
         target = self.path if not isinstance(self.path, str) else ObjectStoragePath(self.path)
         fmt = self.format or ("csv" if str(target).endswith(".csv") else "jsonl")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         count = 0
-        try:
-            with temporary.open("wb") as handle:
-                buffer = io.BytesIO()
-                write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
-                for record in self.progress(self.selected(window)):
-                    write(record)
-                    count += 1
-                    if buffer.tell() >= FLUSH_BYTES:  # few large writes: object-store handles are slow per call
-                        handle.write(buffer.getvalue())
-                        buffer.seek(0)
-                        buffer.truncate()
-                handle.write(buffer.getvalue())
-            temporary.replace(target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with atomic_file(target, self.log) as handle:
+            buffer = io.BytesIO()
+            write = self.csv_writer(buffer) if fmt == "csv" else self.jsonl_writer(buffer)
+            for record in self.progress(self.selected(window)):
+                write(record)
+                count += 1
+                if buffer.tell() >= FLUSH_BYTES:  # few large writes: object-store handles are slow per call
+                    handle.write(buffer.getvalue())
+                    buffer.seek(0)
+                    buffer.truncate()
+            handle.write(buffer.getvalue())
         self.log.info("exported %d %s records to %s", count, self.operation, target)
         return {"path": str(target), "count": count, "operation": self.operation,
                 "window": [w.isoformat() for w in window] if window else None, "format": fmt}
 
     def window(self, context: Context) -> tuple[datetime, datetime] | None:
+        """The run's data interval, or ``None`` for every record.
+
+        A run without a data interval (Airflow 3: a manual run started with ``"logical_date": null``, the
+        REST API and ``airflow dags trigger`` default; an asset-triggered run; or a zero-length interval)
+        has no interval to select by, so an incremental export exports every record, like ``mode='full'``:
+        a copy that misses nothing rather than a failed run or an empty file.
+        """
         if self.mode == "full":
             return None
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
         if start is None or end is None or start == end:
-            raise GHLInputError(
-                "mode='incremental' needs a DAG run with a data interval (a scheduled DAG)", operation=self.operation,
-                hint="Schedule the DAG, or use mode='full'.",
-            )
+            self.log.info("%s: this run has no data interval (a run without a logical date): exporting every record, "
+                          "as mode='full'", self.operation)
+            return None
         return start, end
 
     def selected(self, window: tuple[datetime, datetime] | None) -> Iterator[dict]:

@@ -197,3 +197,21 @@ def test_dashboard_snapshots_counts_into_sqlite_and_draws_the_chart(run, sandbox
     with sqlite3.connect(outputs / "dashboard" / "dashboard.sqlite") as db:
         again = dict(db.execute("SELECT metric, SUM(value) FROM daily_snapshot WHERE day = ? GROUP BY metric", (day,)))
     assert rerun.succeeded and again["contacts_total"] == totals["contacts_total"]
+
+
+def test_mapped_contacts_rerun_creates_no_duplicates(dag_runner, outputs, sandbox):
+    from example_ghl_mapped_contacts import LEADS  # the DAG folder is on sys.path, as in Airflow
+
+    def state() -> tuple[Counter, Counter]:
+        emails = {lead["email"] for lead in LEADS}
+        contacts = {c["id"]: c["email"] for c in location_contacts(sandbox) if c.get("email") in emails}
+        notes = Counter(contacts[n["contactId"]] for n in sandbox.control("GET", "tables/contact_notes")
+                        if n["contactId"] in contacts)
+        return Counter(contacts.values()), notes
+
+    assert dag_runner.run("example_ghl_mapped_contacts").succeeded
+    contacts, notes = state()
+    assert contacts == notes == Counter(lead["email"] for lead in LEADS)  # one contact and one note per lead
+
+    assert dag_runner.run("example_ghl_mapped_contacts").succeeded
+    assert state() == (contacts, notes)
