@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from http import HTTPStatus
+from typing import Any
+
+from starlette.responses import Response
 
 
 class ApiError(Exception):
@@ -40,3 +45,21 @@ def unauthorized(message: str = "Invalid token: access token is invalid") -> Api
 
 def forbidden(message: str) -> ApiError:
     return ApiError(403, message, "Forbidden")
+
+
+def internal_error() -> ApiError:
+    """What an unexpected failure answers: HighLevel's shape, and nothing of the traceback."""
+    return ApiError(500, "Internal server error", "Internal Server Error")
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status, headers=headers, media_type="application/json",
+    )
+
+
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    """``error`` in HighLevel's shape, with the ``traceId`` HighLevel sends along every answer."""
+    trace = str(uuid.uuid4())
+    return json_response(error.status, error.body(trace), {"traceId": trace, **(headers or {})})
