@@ -31,7 +31,7 @@ from airflow_provider_ghl.sandbox.errors import (
     unauthorized,
     unprocessable,
 )
-from airflow_provider_ghl.sandbox.paths import CatalogRouter, segments
+from airflow_provider_ghl.sandbox.paths import CatalogRouter, has_dot_segment, has_encoded_slash, raw_path
 from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
 
@@ -244,14 +244,15 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
             return
         if chunked:
             receive = capped(receive, limit)
-        parts = segments(scope)
-        found = router.match(scope["method"], parts) if parts is not None else None
+        path = raw_path(scope)
+        if has_dot_segment(path):
+            await refuse(ApiError(404, f"Cannot {scope['method']} {path}", "Not Found"), scope, receive, send)
+            return
+        found = router.match(scope["method"], path)
         if found is None:
-            if parts is None or any("/" in part for part in parts):
-                # A dot segment, or an encoded slash outside a catalog route: Starlette would route
-                # the decoded path, so these never reach it.
-                message = f"Cannot {scope['method']} {scope['path']}"
-                await refuse(ApiError(404, message, "Not Found"), scope, receive, send)
+            if has_encoded_slash(path):
+                # Starlette routes the decoded path, where %2F became a separator: it never sees these.
+                await refuse(ApiError(404, f"Cannot {scope['method']} {path}", "Not Found"), scope, receive, send)
                 return
             await others(scope, receive, send)
             return
