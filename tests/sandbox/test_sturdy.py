@@ -54,15 +54,14 @@ def test_an_encoded_slash_stays_inside_its_path_parameter(fresh_sandbox):
     assert_error_shape(body, 404)
 
 
-@pytest.mark.parametrize("template", [
-    "/contacts/x/../{id}", "/contacts/x/%2e%2e/{id}", "/contacts/x/%2E%2E/{id}", "/contacts/./{id}",
-    "/contacts/{id}/tasks/%2e%2e", "/contacts/{id}/tasks/.", "/contacts/%2e%2e",
-])
-def test_dot_segments_never_resolve_to_a_route(fresh_sandbox, template):
-    path = template.format(id=first_id(fresh_sandbox, "contacts"))
-    status, body = raw_request(fresh_sandbox, "GET", path)
-    assert status == 404, body
-    assert_error_shape(body, 404, "Cannot GET")
+def test_dot_segments_never_resolve_to_a_route(fresh_sandbox):
+    contact_id = first_id(fresh_sandbox, "contacts")
+    for template in ("/contacts/x/../{id}", "/contacts/x/%2e%2e/{id}", "/contacts/x/%2E%2E/{id}", "/contacts/./{id}",
+                     "/contacts/{id}/tasks/%2e%2e", "/contacts/{id}/tasks/.", "/contacts/%2e%2e", "/contacts/%2E"):
+        path = template.format(id=contact_id)
+        status, body = raw_request(fresh_sandbox, "GET", path)
+        assert status == 404, (path, body)
+        assert_error_shape(body, 404, "Cannot GET")
 
 
 # -- hostile bodies and numbers ---------------------------------------------------------------------------
@@ -80,12 +79,13 @@ def test_deeply_nested_json_is_a_400(fresh_sandbox):
     assert search(fresh_sandbox, nested)[0] == 400
 
 
-@pytest.mark.parametrize("number", [b"1e400", b"-1e400", b"1" + b"0" * 400, b"1" + b"0" * 5000])
-def test_overflowing_numbers_are_422_naming_the_field(fresh_sandbox, number):
-    raw = b'{"locationId":"%s","pageLimit":%s}' % (fresh_sandbox.location_id.encode(), number)
-    status, body = search(fresh_sandbox, raw)
-    assert status == 422, body
-    assert_error_shape(body, 422, "pageLimit")
+def test_overflowing_numbers_are_422_naming_the_field(fresh_sandbox):
+    # JavaScript reads these as Infinity: valid JSON, refused by the field's number check.
+    for number in (b"1e400", b"-1e400", b"1" + b"0" * 400, b"1" + b"0" * 5000):
+        raw = b'{"locationId":"%s","pageLimit":%s}' % (fresh_sandbox.location_id.encode(), number)
+        status, body = search(fresh_sandbox, raw)
+        assert status == 422, (number[:10], body)
+        assert_error_shape(body, 422, "pageLimit")
 
 
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
