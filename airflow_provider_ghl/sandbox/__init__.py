@@ -80,6 +80,11 @@ class Sandbox:
         return self.info["base_url"]
 
     @property
+    def control_token(self) -> str:
+        """The ``X-Sandbox-Token`` of the control surface (required when the server is bound off loopback)."""
+        return self.info["control_token"]
+
+    @property
     def location_id(self) -> str:
         return self.info["location_id"]
 
@@ -99,7 +104,7 @@ class Sandbox:
         """Call the control surface, e.g. ``control("PATCH", "config", {"faults": {"rate": 0.1}})``."""
         import httpx
 
-        headers = {"X-Sandbox-Token": self.info["control_token"]} if "control_token" in self.info else {}
+        headers = {"X-Sandbox-Token": self.control_token}
         response = httpx.request(method, f"{self.base_url}/__sandbox__/{path}", json=payload, headers=headers,
                                  timeout=60)
         response.raise_for_status()
