@@ -28,6 +28,7 @@ from airflow_provider_ghl.sandbox.errors import (
     forbidden,
     internal_error,
     json_response,
+    no_route,
     unauthorized,
     unprocessable,
 )
@@ -76,7 +77,7 @@ class Gateway:
     async def handle(self, request: Request, ops: dict[str, Operation]) -> Response:
         op = ops.get(request.method)
         if op is None:
-            return error_response(ApiError(404, f"Cannot {request.method} {request.url.path}", "Not Found"))
+            return error_response(no_route(request.method, request.url.path))
         state = self.state
         state.stats[f"op:{op.key}"] += 1
         state.stats["requests"] += 1
@@ -205,9 +206,7 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
     router = CatalogRouter(list(operations().values()))
 
     async def not_found_route(request: Request, exc: Exception) -> Response:
-        status = getattr(exc, "status_code", 404)
-        phrase = "Not Found" if status == 404 else "Method Not Allowed"
-        return error_response(ApiError(status, f"Cannot {request.method} {request.url.path}", phrase))
+        return error_response(no_route(request.method, request.url.path, getattr(exc, "status_code", 404)))
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -246,13 +245,13 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
             receive = capped(receive, limit)
         path = raw_path(scope)
         if has_dot_segment(path):
-            await refuse(ApiError(404, f"Cannot {scope['method']} {path}", "Not Found"), scope, receive, send)
+            await refuse(no_route(scope["method"], path), scope, receive, send)
             return
         found = router.match(scope["method"], path)
         if found is None:
             if has_encoded_slash(path):
                 # Starlette routes the decoded path, where %2F became a separator: it never sees these.
-                await refuse(ApiError(404, f"Cannot {scope['method']} {path}", "Not Found"), scope, receive, send)
+                await refuse(no_route(scope["method"], path), scope, receive, send)
                 return
             await others(scope, receive, send)
             return

@@ -31,6 +31,11 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found", "Not Found")
 
 
+def no_route(method: str, path: str, status: int = 404) -> ApiError:
+    """Express's answer (in HighLevel's shape) when no route takes the method and path."""
+    return ApiError(status, f"Cannot {method} {path}", "Not Found" if status == 404 else "Method Not Allowed")
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message, "Bad Request")
 
