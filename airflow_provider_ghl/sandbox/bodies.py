@@ -28,8 +28,8 @@ at which Python's parser, the handlers or the response encoder would run out of 
 NUMBER_MESSAGE = "{} must be a number conforming to the specified constraints"
 """class-validator's words for a number it refuses (``@IsNumber``/``@IsInt``), which HighLevel returns."""
 
-FLOAT_DIGITS = 309
-"""An integer with more digits than this is beyond a double: JavaScript reads it as Infinity."""
+LONG_INT_CHARS = 300
+"""Integers longer than this may be beyond a double's range, where JavaScript reads them as Infinity."""
 
 
 class BodyTooLarge(ApiError):
@@ -86,9 +86,11 @@ def parse_json(raw: bytes) -> Any:
 
     def as_int(text: str) -> int | float:
         nonlocal overflowed
-        if len(text) > FLOAT_DIGITS:  # also keeps int() from Python's 4,300-digit limit
-            overflowed = True
-            return -math.inf if text.startswith("-") else math.inf
+        if len(text) > LONG_INT_CHARS:
+            value = float(text)  # float() reads any length; int() stops at 4,300 digits
+            if math.isinf(value):
+                overflowed = True
+                return value
         return int(text)
 
     try:
