@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -85,8 +86,9 @@ def _apply(target: Any, changes: Any, prefix: str, rules: dict[str, Any]) -> Con
         return ConfigError(400, [f"{prefix.rstrip('.') or 'the settings'} takes an object"])
     unknown = sorted(set(changes) - set(rules))
     if unknown:
-        where = f"setting {prefix}" if prefix else "sandbox setting "
-        return ConfigError(400, [f"unknown {where}{name!r}; known: {', '.join(sorted(rules))}" for name in unknown])
+        kind = "setting" if prefix else "sandbox setting"
+        return ConfigError(400, [f"unknown {kind} {prefix + name!r}; known: {', '.join(sorted(rules))}"
+                                 for name in unknown])
     problems: list[str] = []
     for name, value in changes.items():
         rule = rules[name]
@@ -104,7 +106,11 @@ def _apply(target: Any, changes: Any, prefix: str, rules: dict[str, Any]) -> Con
     return ConfigError(422, problems) if problems else None
 
 
-def integer(minimum: int | None = None, maximum: int | None = None):
+Rule = Callable[[Any], str | None]
+"""Checks one setting's value: the problem (``must be an integer``), or None."""
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Rule:
     """A rule: an integer (not a bool) within the bounds; returns the problem or None."""
     def check(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -113,7 +119,7 @@ def integer(minimum: int | None = None, maximum: int | None = None):
     return check
 
 
-def number(minimum: float | None = None, maximum: float | None = None, *, above: float | None = None):
+def number(minimum: float | None = None, maximum: float | None = None, *, above: float | None = None) -> Rule:
     """A rule: a finite number within the bounds (``above``: strictly greater)."""
     def check(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
