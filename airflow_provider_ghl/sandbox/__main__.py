@@ -14,6 +14,10 @@ import json
 import socket
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.sandbox.config import SandboxConfig
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace) -> SandboxConfig:
     from airflow_provider_ghl.sandbox.config import Faults, RateLimits, SandboxConfig
 
     return SandboxConfig(
