@@ -4,7 +4,7 @@
 | --- | --- |
 | ``GET /__sandbox__/info`` | the startup JSON (base URL, ids, connections) |
 | ``POST /__sandbox__/reset`` | rebuild the world from ``{"seed": .., "contacts": ..}`` (both optional) |
-| ``GET``/``PATCH /__sandbox__/config`` | read or change settings: ``rate_limits``, ``faults``, ``access_token_ttl_s``, ``max_body_bytes``, ... |
+| ``GET``/``PATCH /__sandbox__/config`` | settings: ``rate_limits``, ``faults``, ``access_token_ttl_s``, ``max_body_bytes``, ... |
 | ``GET``/``DELETE /__sandbox__/stats`` | request counts by operation, status and fault; reset them |
 | ``POST /__sandbox__/tokens`` | mint a Private Integration token: ``{"scopes": [...]}`` |
 | ``POST /__sandbox__/oauth/grants`` | mint an OAuth refresh token: ``{"user_type": "Location"|"Company"}`` |
