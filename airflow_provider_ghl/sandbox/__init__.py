@@ -9,7 +9,8 @@ Run it with ``ghl-sandbox --port 0`` (or ``python -m airflow_provider_ghl.sandbo
         ...
 
 ``Sandbox`` starts the server in a child process (like the CLI) and talks to its control surface
-(``/__sandbox__/...``) for resets, limits, faults and request counts.
+(``/__sandbox__/...``) for resets, limits, faults and request counts, sending the server's control
+token (``X-Sandbox-Token``) itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections import deque
 from typing import Any
 
 __all__ = ["Sandbox"]
@@ -34,6 +36,8 @@ class Sandbox:
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
         self.info: dict[str, Any] = {}
+        self.log: deque[str] = deque(maxlen=200)
+        """The server's last lines of stderr (its log)."""
 
     def start(self) -> Sandbox:
         self.process = subprocess.Popen(
@@ -49,7 +53,13 @@ class Sandbox:
             error = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"the GHL sandbox did not start: {error.strip() or 'no output'}")
         self.info = json.loads(line[0])
+        # Keep reading the server's log: a full pipe would block the server on its next log line.
+        threading.Thread(target=self._drain, args=(self.process.stderr,), daemon=True).start()
         return self
+
+    def _drain(self, stream: Any) -> None:
+        for text in stream:
+            self.log.append(text)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -68,6 +78,11 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         return self.info["base_url"]
+
+    @property
+    def control_token(self) -> str:
+        """The ``X-Sandbox-Token`` of the control surface (required when the server is bound off loopback)."""
+        return self.info["control_token"]
 
     @property
     def location_id(self) -> str:
@@ -89,7 +104,9 @@ class Sandbox:
         """Call the control surface, e.g. ``control("PATCH", "config", {"faults": {"rate": 0.1}})``."""
         import httpx
 
-        response = httpx.request(method, f"{self.base_url}/__sandbox__/{path}", json=payload, timeout=60)
+        headers = {"X-Sandbox-Token": self.control_token}
+        response = httpx.request(method, f"{self.base_url}/__sandbox__/{path}", json=payload, headers=headers,
+                                 timeout=60)
         response.raise_for_status()
         return response.json()
 

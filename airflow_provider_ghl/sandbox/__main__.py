@@ -1,17 +1,23 @@
 """``ghl-sandbox`` / ``python -m airflow_provider_ghl.sandbox``: run the offline HighLevel API server.
 
-The first line on stdout is one JSON object: ``base_url``, ``location_id``, ``company_id`` and
-``connections`` (``full``, ``readonly``, ``oauth``, ``agency``), each in the JSON form that
-``AIRFLOW_CONN_<ID>`` accepts.
+The first line on stdout is one JSON object: ``base_url``, ``control_token``, ``location_id``,
+``company_id`` and ``connections`` (``full``, ``readonly``, ``oauth``, ``agency``), each in the JSON
+form that ``AIRFLOW_CONN_<ID>`` accepts. ``control_token`` goes in the ``X-Sandbox-Token`` header of
+``/__sandbox__/*`` requests: optional on loopback, required when bound to any other interface.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import socket
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.sandbox.config import SandboxConfig
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -34,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests given a fault (0-1)")
     parser.add_argument("--fault-kinds", default="500",
                         help="comma-separated faults: 429,500,502,503,timeout,disconnect (default 500)")
+    parser.add_argument("--max-body-bytes", type=int, default=4 * 1024 * 1024, metavar="N",
+                        help="larger request bodies are refused with 413 (default 4 MiB)")
     parser.add_argument("--anchor", help="ISO date-time seeded records are dated from (default: start of today)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return parser
@@ -60,41 +68,62 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from airflow_provider_ghl.sandbox.app import create_app
-    from airflow_provider_ghl.sandbox.config import Faults, RateLimits, SandboxConfig
-    from airflow_provider_ghl.sandbox.control import info
+    from airflow_provider_ghl.sandbox.control import ControlAccess, info
     from airflow_provider_ghl.sandbox.state import SandboxState
 
-    config = SandboxConfig(
-        seed=args.seed, contacts=args.contacts, access_token_ttl_s=args.token_ttl,
-        rate_limits=RateLimits(enabled=not args.no_rate_limits, burst_max=args.burst_max,
-                               interval_ms=args.interval_ms, daily_max=args.daily_max),
-        faults=Faults(rate=args.fault_rate, kinds={k: 1.0 for k in args.fault_kinds.split(",")}, seed=args.seed),
-    )
+    config = _config(args)
     anchor = datetime.fromisoformat(args.anchor.replace("Z", "+00:00")) if args.anchor else None
     state = SandboxState(config, anchor=anchor)
     host, port = sock.getsockname()[:2]
+    # Off loopback anyone who reaches the port could mint tokens and rewrite the world: require the token.
+    access = ControlAccess(required=not ipaddress.ip_address(host).is_loopback)
     shown = f"[{host}]" if ":" in host else host
-    print(json.dumps(info(state, f"http://{shown}:{port}")), flush=True)
+    print(json.dumps(info(state, f"http://{shown}:{port}", access)), flush=True)
     server = uvicorn.Server(uvicorn.Config(
-        create_app(state), log_level=args.log_level, access_log=False, lifespan="off",
+        create_app(state, access), log_level=args.log_level, access_log=False, lifespan="off",
         timeout_graceful_shutdown=1,
     ))
     server.run(sockets=[sock])
     return 0
 
 
+def _config(args: argparse.Namespace) -> SandboxConfig:
+    from airflow_provider_ghl.sandbox.config import Faults, RateLimits, SandboxConfig
+
+    return SandboxConfig(
+        seed=args.seed, contacts=args.contacts, access_token_ttl_s=args.token_ttl, max_body_bytes=args.max_body_bytes,
+        rate_limits=RateLimits(enabled=not args.no_rate_limits, burst_max=args.burst_max,
+                               interval_ms=args.interval_ms, daily_max=args.daily_max),
+        faults=Faults(rate=args.fault_rate, kinds={k: 1.0 for k in args.fault_kinds.split(",")}, seed=args.seed),
+    )
+
+
+OPTIONS = {"contacts": "--contacts", "access_token_ttl_s": "--token-ttl", "max_body_bytes": "--max-body-bytes",
+           "rate_limits.burst_max": "--burst-max", "rate_limits.interval_ms": "--interval-ms",
+           "rate_limits.daily_max": "--daily-max", "faults.rate": "--fault-rate", "faults.kinds": "--fault-kinds"}
+
+
 def _validate(args: argparse.Namespace) -> str | None:
-    from airflow_provider_ghl.sandbox.config import FAULT_KINDS
+    from dataclasses import asdict
+
+    from airflow_provider_ghl.sandbox.config import FAULT_KINDS, ConfigError, SandboxConfig
 
     if not 0 <= args.port <= 65535:
         return f"--port must be 0-65535, got {args.port}"
-    if args.contacts < 0:
-        return f"--contacts must be >= 0, got {args.contacts}"
-    if not 0 <= args.fault_rate <= 1:
-        return f"--fault-rate must be between 0 and 1, got {args.fault_rate}"
     unknown = set(args.fault_kinds.split(",")) - set(FAULT_KINDS)
     if unknown:
         return f"--fault-kinds: unknown {', '.join(sorted(unknown))}; choose from {', '.join(FAULT_KINDS)}"
+    # The control surface's rules, so the command line and PATCH /__sandbox__/config accept the same values.
+    settings = asdict(_config(args))
+    try:
+        SandboxConfig().update(settings)
+    except ConfigError as error:
+        message = error.messages[0]
+        field, _, problem = message.partition(" ")
+        value = settings
+        for part in field.split("."):
+            value = value[part]
+        return f"{OPTIONS.get(field, field)} {problem}, got {value}"
     if args.anchor:
         try:
             datetime.fromisoformat(args.anchor.replace("Z", "+00:00"))

@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import logging
-import re
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_ghl.catalog import Operation, operations
-from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, forbidden, unauthorized, unprocessable
+from airflow_provider_ghl.sandbox.bodies import BodyTooLarge, capped, declared_length, parse_json
+from airflow_provider_ghl.sandbox.control import ControlAccess
+from airflow_provider_ghl.sandbox.errors import (
+    ApiError,
+    bad_request,
+    error_response,
+    forbidden,
+    internal_error,
+    json_response,
+    no_route,
+    unauthorized,
+    unprocessable,
+)
+from airflow_provider_ghl.sandbox.paths import CatalogRouter, has_dot_segment, has_encoded_slash, raw_path
 from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
 
@@ -31,7 +42,7 @@ AREA_MODULES = (
     "contacts", "calendars", "opportunities", "conversations", "associations", "blogs",
 )
 DISCONNECT_MARKER = "ghl-sandbox: connection cut on purpose (fault injection)"
-
+log = logging.getLogger("airflow_provider_ghl.sandbox")
 
 
 def load_areas() -> None:
@@ -57,19 +68,6 @@ class _Disconnect(Response):
         raise ConnectionAbortedError(DISCONNECT_MARKER)
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status_code=status, headers=headers, media_type="application/json",
-    )
-
-
-def _error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    trace = str(uuid.uuid4())
-    merged = {"traceId": trace, **(headers or {})}
-    return _json(error.status, error.body(trace), merged)
-
-
 class Gateway:
     """Runs one catalog operation through HighLevel's checks and its handler."""
 
@@ -79,7 +77,7 @@ class Gateway:
     async def handle(self, request: Request, ops: dict[str, Operation]) -> Response:
         op = ops.get(request.method)
         if op is None:
-            return _error(ApiError(404, f"Cannot {request.method} {request.url.path}", "Not Found"))
+            return error_response(no_route(request.method, request.url.path))
         state = self.state
         state.stats[f"op:{op.key}"] += 1
         state.stats["requests"] += 1
@@ -103,11 +101,11 @@ class Gateway:
                     "Daily rate limit exceeded. The limit resets every 24 hours."
                     if verdict == "daily" else "Too many requests. Please try again after some time."
                 )
-                return _error(ApiError(429, message, "Too Many Requests"), headers)
+                return error_response(ApiError(429, message, "Too Many Requests"), headers)
             fault = state.draw_fault(op.key)
             if fault and fault.isdigit():
                 state.stats[f"fault:{fault}"] += 1
-                return _error(ApiError(int(fault), "Injected fault (sandbox)"), headers)
+                return error_response(ApiError(int(fault), "Injected fault (sandbox)"), headers)
             self._validate(op, query, body)
             call = Call(
                 op=op, state=state, token=token, path=dict(request.path_params), query=query,
@@ -121,7 +119,7 @@ class Gateway:
             result = handler(call)
         except ApiError as error:
             state.stats[f"status:{error.status}"] += 1
-            return _error(error, headers)
+            return error_response(error, headers)
         if fault == "timeout":
             state.stats["fault:timeout"] += 1
             await asyncio.sleep(state.config.faults.delay_s)
@@ -133,7 +131,7 @@ class Gateway:
             return result
         status, payload = (result.status, result.body) if isinstance(result, Reply) else (op.success_status, result)
         state.stats[f"status:{status}"] += 1
-        return _json(status, payload, headers)
+        return json_response(status, payload, headers)
 
     def _authenticate(self, request: Request):
         header = request.headers.get("authorization", "")
@@ -157,13 +155,7 @@ class Gateway:
 
     @staticmethod
     async def _body(request: Request, op: Operation) -> Any:
-        raw = await request.body()
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise bad_request("Body is not valid JSON") from None
+        return parse_json(await request.body())
 
     def _location(self, op: Operation, request: Request, query: dict, body: Any, token) -> str | None:
         placement = op.location
@@ -205,43 +197,8 @@ class Gateway:
             raise unprocessable(*problems)
 
 
-def _route_order(path: str) -> tuple:
-    # Static segments before placeholders, so /calendars/events wins over /calendars/{calendarId}.
-    return tuple(segment.startswith("{") for segment in path.strip("/").split("/")), path
-
-
-class CatalogRouter:
-    """Finds the catalog operations of a path; candidates are bucketed by their first segment.
-
-    Starlette would try every route's pattern in turn; with 100+ routes that scan was half of a
-    request's cost in the sandbox, which must never be the bottleneck of a benchmark.
-    """
-
-    def __init__(self, ops: list[Operation]) -> None:
-        by_path: dict[str, dict[str, Operation]] = {}
-        for op in ops:  # two keys on one route (find_contact, get_duplicate_contact): the first names it
-            by_path.setdefault(op.path, {}).setdefault(op.method, op)
-        self.buckets: dict[str, list[tuple[re.Pattern, dict[str, Operation]]]] = {}
-        for path in sorted(by_path, key=_route_order):
-            pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(path).replace(r"\{", "{")
-                                               .replace(r"\}", "}")) + "$")
-            self.buckets.setdefault(path.strip("/").split("/")[0], []).append((pattern, by_path[path]))
-
-    def match(self, method: str, path: str) -> tuple[dict[str, Operation], dict[str, str]] | None:
-        """The operations of the first route matching path and method; else of the first matching path."""
-        first = None
-        for pattern, ops in self.buckets.get(path.strip("/").split("/", 1)[0], ()):
-            found = pattern.match(path)
-            if found:
-                # ASGI's scope["path"] is already percent-decoded.
-                if method in ops:
-                    return ops, found.groupdict()
-                first = first or (ops, found.groupdict())
-        return first
-
-
-def create_app(state: SandboxState) -> ASGIApp:
-    """The sandbox as an ASGI app over ``state``: catalog routes, OAuth, the control surface."""
+def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGIApp:
+    """The sandbox as an ASGI app over ``state``: catalog routes, OAuth, the control surface (guarded by ``access``)."""
     from airflow_provider_ghl.sandbox import control, oauth
 
     load_areas()
@@ -249,21 +206,61 @@ def create_app(state: SandboxState) -> ASGIApp:
     router = CatalogRouter(list(operations().values()))
 
     async def not_found_route(request: Request, exc: Exception) -> Response:
-        status = getattr(exc, "status_code", 404)
-        phrase = "Not Found" if status == 404 else "Method Not Allowed"
-        return _error(ApiError(status, f"Cannot {request.method} {request.url.path}", phrase))
+        return error_response(no_route(request.method, request.url.path, getattr(exc, "status_code", 404)))
 
-    others = Starlette(routes=[*oauth.routes(state), *control.routes(state)],
-                       exception_handlers={404: not_found_route, 405: not_found_route})
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own refusals (a form field over its size) would be plain text.
+        assert isinstance(exc, HTTPException)
+        return error_response(ApiError(exc.status_code, exc.detail))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback (to the server's log, never into the answer).
+        return error_response(internal_error())
+
+    others = Starlette(
+        routes=[*oauth.routes(state), *control.routes(state, access or ControlAccess())],
+        exception_handlers={404: not_found_route, 405: not_found_route, ApiError: api_error,
+                            HTTPException: http_error, Exception: unexpected},
+    )
     logging.getLogger("uvicorn.error").addFilter(_DropDisconnectNoise())
 
+    async def refuse(error: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
+        await error_response(error)(scope, receive, send)
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        found = router.match(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await others(scope, receive, send)
+            return
+        # A gateway's checks come first: the body's size (before a byte of it is read), then the path.
+        length, chunked = declared_length(scope)
+        limit = state.config.max_body_bytes
+        if length is not None and length > limit:
+            await refuse(BodyTooLarge(limit), scope, receive, send)
+            return
+        if chunked:
+            receive = capped(receive, limit)
+        path = raw_path(scope)
+        if has_dot_segment(path):
+            await refuse(no_route(scope["method"], path), scope, receive, send)
+            return
+        found = router.match(scope["method"], path)
         if found is None:
+            if has_encoded_slash(path):
+                # Starlette routes the decoded path, where %2F became a separator: it never sees these.
+                await refuse(no_route(scope["method"], path), scope, receive, send)
+                return
             await others(scope, receive, send)
             return
         scope["path_params"] = found[1]
-        response = await gateway.handle(Request(scope, receive), found[0])
+        try:
+            response = await gateway.handle(Request(scope, receive), found[0])
+        except Exception:
+            log.exception("the sandbox failed on %s %s", scope["method"], scope["path"])
+            response = error_response(internal_error())
         await response(scope, receive, send)
 
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -34,6 +37,11 @@ class Faults:
     delay_s: float = 5.0
 
 
+MAX_CONTACTS = 1_000_000
+"""Twenty times the largest benchmark (bench_export: 50,000); seeding is in memory, so a digit too many in a
+reset must be refused rather than take the sandbox down."""
+
+
 @dataclass
 class SandboxConfig:
     seed: int = 42
@@ -44,32 +52,147 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     search_index_lag_s: float = 0.0
     """HighLevel's search index lags writes by a few seconds; 0 makes the sandbox consistent."""
+    max_body_bytes: int = 4 * 1024 * 1024
+    """Larger request bodies are refused with 413 before they are read (see ``sandbox/bodies.py``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def update(self, changes: dict[str, Any]) -> None:
-        """Apply a partial update (as sent to ``PATCH /__sandbox__/config``), rejecting unknown keys."""
-        for key, value in changes.items():
-            current = getattr(self, key, _MISSING) if key in _names(self) else _MISSING
-            if current is _MISSING:
-                raise ValueError(f"unknown sandbox setting {key!r}; known: {', '.join(sorted(_names(self)))}")
-            if isinstance(current, RateLimits | Faults):
-                if not isinstance(value, dict):
-                    raise ValueError(f"{key} takes an object")
-                for sub_key, sub_value in value.items():
-                    if sub_key not in _names(current):
-                        raise ValueError(f"unknown setting {key}.{sub_key}; known: {', '.join(sorted(_names(current)))}")
-                    if sub_key == "kinds":
-                        unknown = set(sub_value) - set(FAULT_KINDS)
-                        if unknown:
-                            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULT_KINDS)}")
-                    setattr(current, sub_key, sub_value)
-            else:
-                setattr(self, key, value)
+    def update(self, changes: Any) -> None:
+        """Apply a partial update (as sent to ``PATCH /__sandbox__/config``) whole, or nothing of it.
+
+        Unknown names raise ``ConfigError`` with status 400; values of the wrong type or range, 422 naming
+        each field (``rate_limits.burst_max``). Settings are read on every request, so a bad one
+        must never land: everything is checked on a copy first.
+        """
+        staged = copy.deepcopy(self)
+        refused = _apply(staged, changes, "", SETTINGS)
+        if refused:
+            raise refused
+        for name in _names(self):
+            setattr(self, name, getattr(staged, name))
 
 
-_MISSING = object()
+class ConfigError(ValueError):
+    """Refused settings: ``status`` 400 (unknown names, not an object) or 422 (bad values), one message each."""
+
+    def __init__(self, status: int, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.status = status
+        self.messages = messages
+
+
+def _apply(target: Any, changes: Any, prefix: str, rules: dict[str, Any]) -> ConfigError | None:
+    if not isinstance(changes, dict):
+        return ConfigError(400, [f"{prefix.rstrip('.') or 'the settings'} takes an object"])
+    unknown = sorted(set(changes) - set(rules))
+    if unknown:
+        kind = "setting" if prefix else "sandbox setting"
+        return ConfigError(400, [f"unknown {kind} {prefix + name!r}; known: {', '.join(sorted(rules))}"
+                                 for name in unknown])
+    problems: list[str] = []
+    for name, value in changes.items():
+        rule = rules[name]
+        if isinstance(rule, dict):
+            nested = _apply(getattr(target, name), value, f"{prefix}{name}.", rule)
+            if nested is not None and nested.status == 400:
+                return nested
+            problems += nested.messages if nested is not None else []
+            continue
+        problem = rule(value)
+        if problem:
+            problems.append(f"{prefix}{name} {problem}")
+        else:
+            setattr(target, name, value)
+    return ConfigError(422, problems) if problems else None
+
+
+Rule = Callable[[Any], str | None]
+"""Checks one setting's value: the problem (``must be an integer``), or None."""
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Rule:
+    """A rule: an integer (not a bool) within the bounds; returns the problem or None."""
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        return _range(value, minimum, maximum)
+    return check
+
+
+def number(minimum: float | None = None, maximum: float | None = None, *, above: float | None = None) -> Rule:
+    """A rule: a finite number within the bounds (``above``: strictly greater)."""
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return "must be a finite number"
+        if above is not None and value <= above:
+            return f"must be greater than {above}"
+        return _range(value, minimum, maximum)
+    return check
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def fault_kinds(value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return f"must be an object of weights by kind ({', '.join(FAULT_KINDS)})"
+    unknown = sorted(set(value) - set(FAULT_KINDS))
+    if unknown:
+        return f"has unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}"
+    weights = value.values()
+    if any(isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0 for w in weights):
+        return "weights must be finite numbers >= 0"
+    return None if sum(weights) > 0 else "needs one weight above 0"
+
+
+def operation_keys(value: Any) -> str | None:
+    from airflow_provider_ghl.catalog import operations
+
+    if not isinstance(value, list) or not all(isinstance(key, str) for key in value):
+        return "must be a list of operation keys"
+    unknown = sorted(set(value) - set(operations()))
+    return f"has unknown operation keys {unknown}" if unknown else None
+
+
+def _range(value: float, minimum: float | None, maximum: float | None) -> str | None:
+    if minimum is not None and value < minimum:
+        return f"must be >= {minimum}"
+    if maximum is not None and value > maximum:
+        return f"must be <= {maximum}"
+    return None
+
+
+DAY_S = 86_400
+SETTINGS: dict[str, Any] = {
+    "seed": integer(),
+    "contacts": integer(0, MAX_CONTACTS),
+    "access_token_ttl_s": integer(1, 366 * DAY_S),
+    "search_index_lag_s": number(0, 3600),
+    "max_body_bytes": integer(1024, 1024**3),
+    "rate_limits": {
+        "enabled": boolean,
+        "burst_max": integer(1),
+        "interval_ms": integer(1, DAY_S * 1000),
+        "daily_max": integer(1),
+        "daily_window_s": number(maximum=366 * DAY_S, above=0),
+    },
+    "faults": {
+        "rate": number(0, 1),
+        "kinds": fault_kinds,
+        "routes": operation_keys,
+        "seed": integer(),
+        "delay_s": number(0, 3600),
+    },
+}
+"""Every setting's rule: one place for the control surface, ``reset`` and the command line."""
+
+
+def check(name: str, value: Any) -> str | None:
+    """The problem with one top-level setting's value (``contacts``, ``seed``), or None."""
+    problem = SETTINGS[name](value)
+    return f"{name} {problem}" if problem else None
 
 
 def _names(obj: Any) -> set[str]:

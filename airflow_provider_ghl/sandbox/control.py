@@ -4,34 +4,70 @@
 | --- | --- |
 | ``GET /__sandbox__/info`` | the startup JSON (base URL, ids, connections) |
 | ``POST /__sandbox__/reset`` | rebuild the world from ``{"seed": .., "contacts": ..}`` (both optional) |
-| ``GET``/``PATCH /__sandbox__/config`` | read or change settings: ``rate_limits``, ``faults``, ``access_token_ttl_s``, ... |
+| ``GET``/``PATCH /__sandbox__/config`` | settings: ``rate_limits``, ``faults``, ``access_token_ttl_s``, ``max_body_bytes``, ... |
 | ``GET``/``DELETE /__sandbox__/stats`` | request counts by operation, status and fault; reset them |
 | ``POST /__sandbox__/tokens`` | mint a Private Integration token: ``{"scopes": [...]}`` |
 | ``POST /__sandbox__/oauth/grants`` | mint an OAuth refresh token: ``{"user_type": "Location"|"Company"}`` |
 | ``POST /__sandbox__/oauth/codes`` | mint an authorization code for ``POST /oauth/token`` |
 | ``POST /__sandbox__/clock`` | move the sandbox's clock: ``{"advance_s": 90000}`` (expires tokens) |
 | ``GET /__sandbox__/tables/{name}`` | the records of one table, for assertions |
+
+Every control route takes the ``X-Sandbox-Token`` header (``control_token`` in the startup JSON line).
+Bound to loopback it is optional; bound to any other interface it is required, since the control
+surface mints tokens and rewrites the world for anyone who can reach the port. Bodies are checked:
+malformed JSON is a 400, a bad value a 422 naming the field, and a refusal changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from airflow_provider_ghl.sandbox.bodies import parse_json
+from airflow_provider_ghl.sandbox.config import ConfigError, check
+from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, not_found, unauthorized, unprocessable
 from airflow_provider_ghl.sandbox.state import Grant, SandboxState
 
+CONTROL_HEADER = "X-Sandbox-Token"
+USER_TYPES = ("Location", "Company")
+MAX_CLOCK_ADVANCE_S = 100 * 366 * 86_400
 
-def info(state: SandboxState, base_url: str) -> dict[str, Any]:
-    """The JSON the CLI prints first: where the sandbox is and ready-made Airflow connections."""
+
+@dataclass(frozen=True)
+class ControlAccess:
+    """Who may use the control surface: anyone on loopback, only holders of ``token`` when ``required``."""
+
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    required: bool = False
+
+    def refusal(self, sent: str | None) -> ApiError | None:
+        """Why a request with this header value is refused, or None. A token that is sent must be right."""
+        if sent is None:
+            if not self.required:
+                return None
+            return unauthorized(f"The sandbox's control surface needs the {CONTROL_HEADER} header "
+                                "(control_token in the sandbox's startup line)")
+        if secrets.compare_digest(sent.encode(), self.token.encode()):
+            return None
+        return unauthorized(f"Wrong {CONTROL_HEADER}: use control_token from the sandbox's startup line")
+
+
+def info(state: SandboxState, base_url: str, access: ControlAccess | None = None) -> dict[str, Any]:
+    """The JSON the CLI prints first: where the sandbox is, its control token and ready-made Airflow connections."""
     everything = " ".join(sorted(state.all_scopes))
     common = {"location_id": state.location_id, "company_id": state.company_id,
               "app_url": f"{base_url}{APP_PREFIX}"}
     return {
         "base_url": base_url,
+        **({"control_token": access.token} if access else {}),
         "location_id": state.location_id,
         "company_id": state.company_id,
         "connections": {
@@ -62,29 +98,57 @@ def _public(record: dict) -> dict:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def routes(state: SandboxState) -> list[Route]:
-    async def payload(request: Request) -> dict:
-        raw = await request.body()
-        return json.loads(raw) if raw else {}
+def _scopes(data: dict, state: SandboxState) -> frozenset[str]:
+    scopes = data.get("scopes", sorted(state.all_scopes))
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        raise unprocessable("scopes must be a list of scope names")
+    return frozenset(scopes)
 
-    def problem(message: str) -> Response:
-        return JSONResponse({"statusCode": 400, "message": message}, status_code=400)
+
+def _user_type(data: dict) -> str:
+    user_type = data.get("user_type", "Location")
+    if user_type not in USER_TYPES:
+        raise unprocessable(f"user_type must be one of the following values: {', '.join(USER_TYPES)}")
+    return user_type
+
+
+def routes(state: SandboxState, access: ControlAccess) -> list[Route]:
+    async def payload(request: Request) -> dict:
+        data = parse_json(await request.body())
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise bad_request("Body must be a JSON object")
+        return data
+
+    def guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def checked(request: Request) -> Response:
+            refusal = access.refusal(request.headers.get(CONTROL_HEADER))
+            if refusal is not None:
+                raise refusal
+            return await endpoint(request)
+
+        return checked
 
     async def get_info(request: Request) -> Response:
-        return JSONResponse(info(state, str(request.base_url).rstrip("/")))
+        return JSONResponse(info(state, str(request.base_url).rstrip("/"), access))
 
     async def reset(request: Request) -> Response:
         data = await payload(request)
+        problems = [problem for name in ("seed", "contacts") if name in data and (problem := check(name, data[name]))]
+        if problems:
+            raise unprocessable(*problems)
         state.reset(seed=data.get("seed"), contacts=data.get("contacts"))
-        return JSONResponse(info(state, str(request.base_url).rstrip("/")))
+        return JSONResponse(info(state, str(request.base_url).rstrip("/"), access))
 
     async def config(request: Request) -> Response:
         if request.method == "PATCH":
+            data = await payload(request)
             try:
-                state.config.update(await payload(request))
-            except ValueError as error:
-                return problem(str(error))
-            if "faults" in (data := await payload(request)) and "seed" in data["faults"]:
+                state.config.update(data)
+            except ConfigError as error:
+                raise ApiError(error.status, error.messages if error.status == 422 else str(error)) from None
+            if isinstance(data.get("faults"), dict) and "seed" in data["faults"]:
                 import random
 
                 state.fault_rng = random.Random(state.config.faults.seed)
@@ -97,27 +161,34 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def tokens(request: Request) -> Response:
         data = await payload(request)
-        scopes = data.get("scopes", sorted(state.all_scopes))
-        return JSONResponse({"token": state.issue_pit(frozenset(scopes), data.get("location_id"))})
+        scopes = _scopes(data, state)
+        location_id = data.get("location_id")
+        if location_id is not None and not isinstance(location_id, str):
+            raise unprocessable("location_id must be a string")
+        return JSONResponse({"token": state.issue_pit(scopes, location_id)})
 
     async def grants(request: Request) -> Response:
         data = await payload(request)
-        scopes = frozenset(data.get("scopes", sorted(state.all_scopes)))
-        return JSONResponse({"refresh_token": state.issue_grant(data.get("user_type", "Location"), scopes)})
+        scopes, user_type = _scopes(data, state), _user_type(data)
+        return JSONResponse({"refresh_token": state.issue_grant(user_type, scopes)})
 
     async def codes(request: Request) -> Response:
         data = await payload(request)
+        scopes, user_type = _scopes(data, state), _user_type(data)
         code = f"sbx-code-{state.new_id()}"
-        user_type = data.get("user_type", "Location")
         state.codes[code] = Grant(
             state.app.client_id, user_type, state.location_id if user_type == "Location" else None,
-            state.company_id, frozenset(data.get("scopes", sorted(state.all_scopes))),
+            state.company_id, scopes,
         )
         return JSONResponse({"code": code})
 
     async def clock(request: Request) -> Response:
         data = await payload(request)
-        state.clock_offset_s += float(data.get("advance_s", 0))
+        advance = data.get("advance_s", 0)
+        if isinstance(advance, bool) or not isinstance(advance, int | float) or not math.isfinite(advance) \
+                or abs(advance) > MAX_CLOCK_ADVANCE_S:
+            raise unprocessable(f"advance_s must be a number of seconds within ±{MAX_CLOCK_ADVANCE_S}")
+        state.clock_offset_s += advance
         return JSONResponse({"offset_s": state.clock_offset_s, "now": state.now().isoformat()})
 
     async def tables(request: Request) -> Response:
@@ -125,7 +196,7 @@ def routes(state: SandboxState) -> list[Route]:
         if name is None:
             return JSONResponse({table: len(rows) for table, rows in state.tables.items()})
         if name not in state.tables:
-            return JSONResponse({"statusCode": 404, "message": f"no table {name!r}"}, status_code=404)
+            raise not_found(f"Table {name!r}")
         return JSONResponse([_public(r) for r in state.tables[name].values()])
 
     async def app_page(request: Request) -> Response:
@@ -143,17 +214,22 @@ def routes(state: SandboxState) -> list[Route]:
         return HTMLResponse(f"<!doctype html><title>{title}</title><h1>GHL sandbox: {title}</h1><pre>{body}</pre>")
 
     prefix = "/__sandbox__"
+    control = [
+        (f"{prefix}/info", get_info, ["GET"]),
+        (f"{prefix}/reset", reset, ["POST"]),
+        (f"{prefix}/config", config, ["GET", "PATCH"]),
+        (f"{prefix}/stats", stats, ["GET", "DELETE"]),
+        (f"{prefix}/tokens", tokens, ["POST"]),
+        (f"{prefix}/oauth/grants", grants, ["POST"]),
+        (f"{prefix}/oauth/codes", codes, ["POST"]),
+        (f"{prefix}/clock", clock, ["POST"]),
+        (f"{prefix}/tables", tables, ["GET"]),
+        (f"{prefix}/tables/{{name}}", tables, ["GET"]),
+    ]
+    # The app pages stay open: "View in HighLevel" links are opened by a browser, which sends no header;
+    # they only show one record of the synthetic world, read-only.
     return [
         Route(f"{APP_PREFIX}/v2/location/{{location}}/{{section}}/{{rest:path}}", app_page, methods=["GET"]),
         Route(f"{APP_PREFIX}/v2/location/{{location}}/{{section}}", app_page, methods=["GET"]),
-        Route(f"{prefix}/info", get_info, methods=["GET"]),
-        Route(f"{prefix}/reset", reset, methods=["POST"]),
-        Route(f"{prefix}/config", config, methods=["GET", "PATCH"]),
-        Route(f"{prefix}/stats", stats, methods=["GET", "DELETE"]),
-        Route(f"{prefix}/tokens", tokens, methods=["POST"]),
-        Route(f"{prefix}/oauth/grants", grants, methods=["POST"]),
-        Route(f"{prefix}/oauth/codes", codes, methods=["POST"]),
-        Route(f"{prefix}/clock", clock, methods=["POST"]),
-        Route(f"{prefix}/tables", tables, methods=["GET"]),
-        Route(f"{prefix}/tables/{{name}}", tables, methods=["GET"]),
+        *(Route(path, guarded(endpoint), methods=methods) for path, endpoint, methods in control),
     ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ghl.sandbox.errors import ApiError, not_found, unprocessable
+from airflow_provider_ghl.sandbox.params import integer
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.catalog import Operation
@@ -68,20 +69,13 @@ class Call:
         return record
 
     def int_query(self, name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = None) -> int:
+        """An integer query parameter (a paging parameter, mostly), checked as HighLevel checks it."""
         raw = self.query.get(name)
         if raw is None or raw == "":
             if default is None:
                 raise unprocessable(f"{name} should not be empty")
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise unprocessable(f"{name} must be a number conforming to the specified constraints") from None
-        if value < minimum:
-            raise unprocessable(f"{name} must not be less than {minimum}")
-        if maximum is not None and value > maximum:
-            raise unprocessable(f"{name} must not be greater than {maximum}")
-        return value
+        return integer(raw, name, minimum=minimum, maximum=maximum)
 
     def now(self) -> str:
         from airflow_provider_ghl.sandbox.state import iso

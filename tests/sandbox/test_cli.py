@@ -70,6 +70,9 @@ def test_port_in_use_is_a_one_line_error():
         (["--port", "70000"], "--port must be 0-65535"),
         (["--fault-kinds", "500,teapot"], "unknown teapot"),
         (["--contacts", "-1"], "--contacts must be >= 0"),
+        (["--burst-max", "0"], "--burst-max must be >= 1"),
+        (["--fault-rate", "1.5"], "--fault-rate must be <= 1"),
+        (["--max-body-bytes", "10"], "--max-body-bytes must be >= 1024"),
     ],
 )
 def test_bad_options_are_one_line_errors(args, expected):

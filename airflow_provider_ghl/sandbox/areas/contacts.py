@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
 from airflow_provider_ghl.sandbox.areas.users import user_ids_of_location
 from airflow_provider_ghl.sandbox.errors import not_found, unprocessable
+from airflow_provider_ghl.sandbox.params import finite_number
 from airflow_provider_ghl.sandbox.routing import Call, Reply, handles, offset_page
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
 
@@ -741,10 +742,7 @@ def list_contacts(call: Call) -> dict:
     # HighLevel ignores startAfter without startAfterId and answers the first page again (PipedreamHQ/pipedream#21941).
     if start_after_id:
         if start_after:
-            try:
-                after_ms = int(float(start_after))
-            except ValueError:
-                raise unprocessable("startAfter must be a number conforming to the specified constraints") from None
+            after_ms = int(finite_number(start_after, "startAfter"))
         elif start_after_id in table:
             after_ms = _added_ms(table[start_after_id])
         else:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.params import finite_number, is_number
 from airflow_provider_ghl.sandbox.routing import Call, handles
 from airflow_provider_ghl.sandbox.state import ID_ALPHABET, epoch_ms, iso, parse_time
 
@@ -229,10 +230,8 @@ def _epoch_ms_query(call: Call, name: str) -> int | None:
     raw = call.query.get(name)
     if raw in (None, ""):
         return None
-    try:
-        return int(float(raw))
-    except ValueError:
-        pass
+    if is_number(raw):
+        return int(finite_number(raw, name))
     try:  # HighLevel also takes an ISO date here
         return epoch_ms(parse_time(raw))
     except ValueError:

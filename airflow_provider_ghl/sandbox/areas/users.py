@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.companies import check_company
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.params import integer
 from airflow_provider_ghl.sandbox.routing import Call, handles, offset_page, pick
 from airflow_provider_ghl.sandbox.state import iso
 
@@ -192,12 +193,7 @@ def filter_users_by_email(call: Call) -> dict:
 
 def _body_number(data: dict, name: str, default: int, minimum: int) -> int:
     """skip/limit travel as digit strings in this body (HighLevel's DTO); numbers are accepted too."""
-    raw: Any = data.get(name, default)
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
-        raise unprocessable(f"{name} must be a number string")
-    if int(raw) < minimum:
-        raise unprocessable(f"{name} must not be less than {minimum}")
-    return int(raw)
+    return integer(data.get(name, default), name, minimum=minimum)
 
 
 @handles("get_user")

@@ -1,0 +1,57 @@
+"""Numbers in query strings and bodies, read the way HighLevel's validators read them; one parser for all areas.
+
+HighLevel checks paging parameters with class-validator on JavaScript numbers: an integer is optional
+sign and ASCII digits (Python's ``int()`` would also take ``1_0``, ``" 1"`` and full-width digits), and
+nothing past ``Number.MAX_SAFE_INTEGER`` is a whole number it can count to. A refusal is a 422 naming
+the parameter.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from airflow_provider_ghl.sandbox.bodies import NUMBER_MESSAGE
+from airflow_provider_ghl.sandbox.errors import unprocessable
+
+MAX_SAFE_INTEGER = 2**53 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_BEYOND = 10**20
+"""Stands in for integers of more than 20 digits: past every limit, without int() on thousands of digits."""
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def integer(value: Any, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A query-string or JSON integer within ``minimum``..``maximum`` (and JavaScript's safe range), else 422."""
+    if isinstance(value, str):
+        if not _INTEGER.fullmatch(value):
+            raise unprocessable(NUMBER_MESSAGE.format(name))
+        number = int(value) if len(value) <= 20 else -_BEYOND if value.startswith("-") else _BEYOND
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)  # JSON's 20.0 is JavaScript's 20
+    else:
+        raise unprocessable(NUMBER_MESSAGE.format(name))
+    if number < minimum:
+        raise unprocessable(f"{name} must not be less than {minimum}")
+    top = MAX_SAFE_INTEGER if maximum is None else maximum
+    if number > top:
+        raise unprocessable(f"{name} must not be greater than {top}")
+    return number
+
+
+def finite_number(raw: str, name: str) -> float:
+    """A decimal number from a query string (``1700000000000``, ``1.7e12``), finite, else 422."""
+    if not _NUMBER.fullmatch(raw):
+        raise unprocessable(NUMBER_MESSAGE.format(name))
+    value = float(raw)
+    if not math.isfinite(value):
+        raise unprocessable(NUMBER_MESSAGE.format(name))
+    return value
+
+
+def is_number(raw: str) -> bool:
+    """Whether ``raw`` is written as a decimal number (not a date, not ``inf`` or ``nan``)."""
+    return _NUMBER.fullmatch(raw) is not None
