@@ -128,14 +128,15 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
             return super().execute(context)
         self.defer_poll(context)
 
-    def defer_poll(self, context: Context) -> None:
+    def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
 
         spec = self.poll_spec(context)
         if self.condition is not None and spec["condition"] is None:
             self.log.info("condition is not importable by name: the trigger waits for the data, this worker checks it")
         self.defer(
-            trigger=GHLPollTrigger(spec=spec, ghl_conn_id=self.ghl_conn_id, poll_interval=self.poke_interval),
+            trigger=GHLPollTrigger(spec=spec, ghl_conn_id=self.ghl_conn_id, poll_interval=self.poke_interval,
+                                   start_delay=start_delay),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) if self.timeout else None,
         )
@@ -151,7 +152,8 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
         self.log.info("%s: %s", self.op.key, verdict.message)
         self.keep(verdict, context)
         if not verdict.done:
-            self.defer_poll(context)
+            # The trigger polled just now: the next poll waits poke_interval, like any other poll.
+            self.defer_poll(context, start_delay=self.poke_interval)
         return verdict.result
 
 
@@ -323,9 +325,9 @@ class GHLCollectionSensor(GHLSensor):
         if verdict.cursor is not None:
             self.cursor_store(context).set(verdict.cursor)
 
-    def defer_poll(self, context: Context) -> None:
+    def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         # first_run="skip" takes its baseline here and stores it before deferring: a baseline kept only in the
         # trigger's memory would be retaken after a triggerer restart and swallow what arrived in between.
         if self.first_run == "skip" and self.interval(context) is None and self.cursor_store(context).get() is None:
             self.poke(context)
-        super().defer_poll(context)
+        super().defer_poll(context, start_delay)

@@ -34,22 +34,32 @@ def _hook(ghl_conn_id: str):
 
 
 class GHLPollTrigger(BaseTrigger):
-    """Runs a deferred sensor's poll until it is done, then yields one event and ends."""
+    """Runs a deferred sensor's poll until it is done, then yields one event and ends.
 
-    def __init__(self, *, spec: dict[str, Any], ghl_conn_id: str = "ghl_default", poll_interval: float = 300.0) -> None:
+    ``start_delay`` (seconds) holds the first poll back: a sensor that re-defers after its worker found the
+    data not good enough yet (a condition the triggerer cannot import) waits its ``poke_interval`` before
+    asking HighLevel again, instead of cycling through a worker slot every few seconds.
+    """
+
+    def __init__(self, *, spec: dict[str, Any], ghl_conn_id: str = "ghl_default", poll_interval: float = 300.0,
+                 start_delay: float = 0.0) -> None:
         super().__init__()
         self.spec = spec
         self.ghl_conn_id = ghl_conn_id
         self.poll_interval = poll_interval
+        self.start_delay = start_delay
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return _classpath(self), {"spec": self.spec, "ghl_conn_id": self.ghl_conn_id, "poll_interval": self.poll_interval}
+        return _classpath(self), {"spec": self.spec, "ghl_conn_id": self.ghl_conn_id,
+                                  "poll_interval": self.poll_interval, "start_delay": self.start_delay}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_ghl.sensors.base import arun_poll
 
         hook = _hook(self.ghl_conn_id)
         spec = json.loads(json.dumps(self.spec))  # a private copy: the cursor advances in memory
+        if self.start_delay > 0:
+            await asyncio.sleep(self.start_delay)
         while True:
             try:
                 verdict = await arun_poll(spec, hook)
