@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from contextlib import aclosing, closing
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -171,8 +172,7 @@ def run_poll(spec: dict[str, Any], hook: Any, condition: Callable | None = None)
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = condition or (import_callable(spec["condition"]) if spec.get("condition") else None)
     if kind == "collection":
-        records = list(hook.paginate(key, **arguments))
-        return decide(spec, records, condition)
+        return decide(spec, read_collection(hook, key, arguments, collection_poll(spec)), condition)
     try:
         response = hook.call(key, **arguments)
     except GHLNotFoundError:
@@ -185,8 +185,7 @@ async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = import_callable(spec["condition"]) if spec.get("condition") else None
     if kind == "collection":
-        records = [record async for record in hook.apaginate(key, **arguments)]
-        return decide(spec, records, condition)
+        return decide(spec, await aread_collection(hook, key, arguments, collection_poll(spec)), condition)
     try:
         response = await hook.acall(key, **arguments)
     except GHLNotFoundError:
@@ -194,12 +193,40 @@ async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
     return decide(spec, response, condition)
 
 
+def collection_poll(spec: dict[str, Any]) -> CollectionPoll:
+    return CollectionPoll(operation=spec["operation"], **spec["collection"])
+
+
+def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll) -> list[dict]:
+    """The records a collection poll needs: only those changed since its watermark where HighLevel can say
+    (``CollectionPoll.narrow``), so an idle poll costs one request instead of a listing of the location."""
+    narrowed = poll.narrow(arguments)
+    records = []
+    with closing(hook.paginate(key, **narrowed.arguments)) as reading:
+        for record in reading:
+            if narrowed.stops_at(record, poll.field_name):
+                break  # newest first: the rest is older than the watermark; no further page is requested
+            records.append(record)
+    return records
+
+
+async def aread_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll) -> list[dict]:
+    """``read_collection`` with ``GHLAsyncHook``."""
+    narrowed = poll.narrow(arguments)
+    records = []
+    async with aclosing(hook.apaginate(key, **narrowed.arguments)) as reading:
+        async for record in reading:
+            if narrowed.stops_at(record, poll.field_name):
+                break
+            records.append(record)
+    return records
+
+
 def decide(spec: dict[str, Any], data: Any, condition: Callable | None) -> Verdict:
     kind = spec["poll_kind"]
     if kind == "collection":
         records = [r for r in data if condition(r)] if condition else data
-        poll = CollectionPoll(operation=spec["operation"], **spec["collection"])
-        return poll.evaluate(records, datetime.now(UTC))
+        return collection_poll(spec).evaluate(records, datetime.now(UTC))
     if kind == "condition":
         slots = free_slots(data)
         holds = bool(slots) and (condition(slots) if condition else True)

@@ -137,10 +137,13 @@ class GHLEventTrigger(BaseEventTrigger):
 
     async def poll_once(self, hook: Any) -> tuple[dict | None, dict | None]:
         """One poll: (event payload or ``None``, cursor to keep or ``None``)."""
+        from airflow_provider_ghl.sensors.base import aread_collection
+
         arguments = {**self.path_arguments, "query": self.query, "body": self.body, "location_id": self.location_id}
-        records = [record async for record in hook.apaginate(self.operation, **arguments)]
         poll = CollectionPoll(operation=self.operation, watch=self.watch, cursor=await self.load_cursor(),
                               first_run=self.first_run, max_records=self.max_records)
+        # Only what changed since the cursor, where HighLevel can filter or sort by it (polling.INCREMENTAL).
+        records = await aread_collection(hook, self.operation, arguments, poll)
         verdict = poll.evaluate(records, datetime.now(UTC))
         if not verdict.done:
             return None, verdict.cursor
