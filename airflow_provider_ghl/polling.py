@@ -159,6 +159,8 @@ class CollectionPoll:
         field_name = self.field_name
         if how == "search_filter":
             body = dict(arguments.get("body") or {})
+            if not isinstance(body.get("filters") or [], list):
+                return Narrowed(arguments)  # not HighLevel's filter syntax: sent as given, HighLevel says what is wrong
             bounds: dict[str, int] = {"gte": epoch_ms(since)}  # gte: ties at the cursor are re-read, ids drop repeats
             if self.interval is not None:
                 bounds["lt"] = epoch_ms(parse_timestamp(self.interval[1]), ceil=True)  # type: ignore[arg-type]

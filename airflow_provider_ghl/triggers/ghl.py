@@ -90,8 +90,11 @@ class GHLEventTrigger(BaseEventTrigger):
     cursor (last timestamp and the ids delivered at it) is kept in the asset's state store (Airflow
     3.3), so a triggerer restart neither loses nor repeats changes, and a batch is emitted only once:
     nothing re-fires forever. A first start remembers what exists (``first_run="skip"``) unless told
-    to deliver it. Each event's payload is small JSON: the operation, the ids, their timestamps and an
-    ``event_key`` that consumers may use to drop a repeated delivery.
+    to deliver it. Once it has a cursor, a poll asks HighLevel only for what changed since then where the API
+    can filter or sort by it (contacts; new opportunities, conversations and messages: see
+    ``airflow_provider_ghl.polling.INCREMENTAL``), so an idle poll is one request. Each event's payload
+    is small JSON: the operation, the ids, their timestamps and an ``event_key`` that consumers may use
+    to drop a repeated delivery.
     """
 
     operation: ClassVar[str]
