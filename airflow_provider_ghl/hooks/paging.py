@@ -161,7 +161,7 @@ class Pager:
         fingerprint = hash(tuple(keys))
         first_seen = self.seen_pages.setdefault(fingerprint, self.pages) if records else self.pages
         fresh, page_ids = [], set()
-        if first_seen == self.pages:  # an identical earlier page was emitted then: nothing here is new
+        if first_seen == self.pages:  # else an identical earlier page was taken then: nothing here is new
             for record, record_id in zip(records, keys, strict=True):
                 if isinstance(record_id, str):
                     if record_id in page_ids or any(record_id in ids for ids in self.recent_ids):
@@ -182,7 +182,8 @@ class Pager:
             self._fail(f"{self.stale_pages} pages in a row brought no new record ({seen})")
         if total is not None and total >= 0:
             self.most_total = max(total, self.most_total or 0)  # inserts while paging raise it; deletes don't lower it
-        if self.most_total is None or not self.page_size:
+        if self.most_total is None or self.most_total == SEARCH_PAGE_CAP or not self.page_size:
+            # 10,000 exactly is how a search engine says "at least 10,000": no bound to check against.
             return
         # At the first page size: start_after_date widens pages after reading narrow ones.
         size = self.first_page_size or self.page_size
