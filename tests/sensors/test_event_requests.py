@@ -146,3 +146,16 @@ async def test_message_trigger_stops_at_its_cursor(hostile):
     payload, _ = await trigger.poll_once(GHLAsyncHook("ghl_hostile"))
     assert payload["ids"] == [m["id"] for m in reversed(newest_first[:30])]
     assert len(hostile.sent("GET", "/conversations/c1/messages")) == 1, "three pages would be a whole listing"
+
+
+def test_an_interval_mode_contact_sensor_asks_only_for_its_data_interval(big_sandbox):
+    everything = list(GHLHook().paginate("search_contacts"))
+    moments = sorted(parse_timestamp(r["dateUpdated"]) for r in everything)
+    start, end = moments[len(moments) // 3], moments[len(moments) // 2]
+    expected = sorted((r for r in everything if start <= parse_timestamp(r["dateUpdated"]) < end),
+                      key=lambda r: (parse_timestamp(r["dateUpdated"]), r["id"]))
+    sensor = GHLSearchContactsSensor(task_id="interval", watch="updated", max_records=100_000)
+    big_sandbox.control("DELETE", "stats")
+    got = sensor.poke(task_context("interval", interval=(start, end))).xcom_value
+    assert [r["id"] for r in got] == [r["id"] for r in expected]
+    assert searches(big_sandbox) == -(-len(expected) // 500) + (len(expected) % 500 == 0)
