@@ -99,12 +99,18 @@ class Narrowed:
     older_than: datetime | None = None
     """Newest-first listings: stop reading at the first record older than this (the rest is older still)."""
     how: str = "whole listing"
+    newest_only: bool = False
+    """A first poll that only remembers what exists needs the newest timestamp and the ids at it: read newest
+    first and stop below the first record's timestamp."""
 
     def stops_at(self, record: dict, field_name: str | None) -> bool:
-        if self.older_than is None or field_name is None:
+        if field_name is None or (self.older_than is None and not self.newest_only):
             return False
         moment = parse_timestamp(record.get(field_name))
-        return moment is not None and moment < self.older_than
+        if moment is not None and self.older_than is None:
+            self.older_than = moment  # newest_only: the first record is the newest
+            return False
+        return moment is not None and self.older_than is not None and moment < self.older_than
 
 
 @dataclass
@@ -149,12 +155,18 @@ class CollectionPoll:
             return None  # no cursor yet (the first poll reads everything), or a seen-ids cursor
         return parse_timestamp(cursor["after"])
 
-    def narrow(self, arguments: dict[str, Any]) -> Narrowed:
-        """``arguments`` (for ``hook.paginate``) narrowed to what changed since the watermark (see INCREMENTAL)."""
+    def narrow(self, arguments: dict[str, Any], *, all_records_count: bool = True) -> Narrowed:
+        """``arguments`` (for ``hook.paginate``) narrowed to what changed since the watermark (see INCREMENTAL).
+
+        ``all_records_count``: every record read counts for the cursor (no condition drops some), so a first
+        poll with ``first_run="skip"`` may read only the newest ones."""
         how, watches = INCREMENTAL.get(self.operation, ("", ()))
         since = self.since()
-        if since is None or self.watch not in watches:
+        if self.watch not in watches:
             return Narrowed(arguments)
+        if since is None:
+            baseline = self.cursor is None and self.interval is None and self.first_run == "skip" and all_records_count
+            return self._newest_only(arguments, how) if baseline else Narrowed(arguments)
         arguments = dict(arguments)
         field_name = self.field_name
         if how == "search_filter":
@@ -172,14 +184,29 @@ class CollectionPoll:
             return Narrowed(arguments, how=f"{field_name} >= {since.isoformat()} (search filter)")
         if how == "start_date":
             query = dict(arguments.get("query") or {})
-            query["startDate"] = max(epoch_ms(since), int(query.get("startDate") or 0))
+            given = query.get("startDate")
+            if given is None or (isinstance(given, int | str) and str(given).isdigit()):
+                query["startDate"] = max(epoch_ms(since), int(given or 0))  # a later start of the caller's stays
             arguments["query"] = query
             return Narrowed(arguments, how=f"startDate {since.isoformat()}")
         if how == "newest_first":
-            if self.operation == "search_opportunities":
-                arguments["query"] = {**(arguments.get("query") or {}), "order": "added_desc"}
-            return Narrowed(arguments, older_than=since, how=f"newest first, down to {since.isoformat()}")
+            return Narrowed(self._newest_first(arguments), older_than=since,
+                            how=f"newest first, down to {since.isoformat()}")
         return Narrowed(arguments)
+
+    def _newest_first(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if self.operation == "search_opportunities":
+            arguments = {**arguments, "query": {**(arguments.get("query") or {}), "order": "added_desc"}}
+        return arguments
+
+    def _newest_only(self, arguments: dict[str, Any], how: str) -> Narrowed:
+        if how == "newest_first":
+            return Narrowed(self._newest_first(arguments), newest_only=True, how="newest only")
+        body = arguments.get("body") or {}
+        if how != "search_filter" or "sort" in body:  # a caller's own sort: the newest may come anywhere
+            return Narrowed(arguments)
+        body = {**body, "sort": [{"field": self.field_name, "direction": "desc"}]}
+        return Narrowed({**arguments, "body": body}, newest_only=True, how="newest only")
 
     def evaluate(self, records: list[dict], now: datetime) -> Verdict:
         stamped = self.timestamped and all(parse_timestamp(r.get(self.field_name)) for r in records)

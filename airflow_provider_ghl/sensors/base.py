@@ -172,7 +172,8 @@ def run_poll(spec: dict[str, Any], hook: Any, condition: Callable | None = None)
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = condition or (import_callable(spec["condition"]) if spec.get("condition") else None)
     if kind == "collection":
-        return decide(spec, read_collection(hook, key, arguments, collection_poll(spec)), condition)
+        records = read_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
+        return decide(spec, records, condition)
     try:
         response = hook.call(key, **arguments)
     except GHLNotFoundError:
@@ -185,7 +186,8 @@ async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = import_callable(spec["condition"]) if spec.get("condition") else None
     if kind == "collection":
-        return decide(spec, await aread_collection(hook, key, arguments, collection_poll(spec)), condition)
+        records = await aread_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
+        return decide(spec, records, condition)
     try:
         response = await hook.acall(key, **arguments)
     except GHLNotFoundError:
@@ -197,10 +199,11 @@ def collection_poll(spec: dict[str, Any]) -> CollectionPoll:
     return CollectionPoll(operation=spec["operation"], **spec["collection"])
 
 
-def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll) -> list[dict]:
+def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
+                    all_records_count: bool = True) -> list[dict]:
     """The records a collection poll needs: only those changed since its watermark where HighLevel can say
     (``CollectionPoll.narrow``), so an idle poll costs one request instead of a listing of the location."""
-    narrowed = poll.narrow(arguments)
+    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
     records = []
     with closing(hook.paginate(key, **narrowed.arguments)) as reading:
         for record in reading:
@@ -210,9 +213,10 @@ def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: Collec
     return records
 
 
-async def aread_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll) -> list[dict]:
+async def aread_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
+                          all_records_count: bool = True) -> list[dict]:
     """``read_collection`` with ``GHLAsyncHook``."""
-    narrowed = poll.narrow(arguments)
+    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
     records = []
     async with aclosing(hook.apaginate(key, **narrowed.arguments)) as reading:
         async for record in reading:

@@ -91,7 +91,8 @@ async def test_narrowed_polls_deliver_what_a_whole_listing_delivers(big_sandbox,
 
 def test_a_cursor_mode_contact_sensor_pokes_idle_with_one_request(big_sandbox, cursor_store):
     sensor = GHLSearchContactsSensor(task_id="watch", watermark="cursor", watch="updated", first_run="skip")
-    assert sensor.poke(task_context("watch")) is False  # the baseline: a whole listing, once
+    assert sensor.poke(task_context("watch")) is False  # the baseline: only the newest contacts
+    assert searches(big_sandbox) == 1
     before = searches(big_sandbox)
     assert sensor.poke(task_context("watch")) is False
     assert sensor.poke(task_context("watch")) is False
@@ -159,3 +160,16 @@ def test_an_interval_mode_contact_sensor_asks_only_for_its_data_interval(big_san
     got = sensor.poke(task_context("interval", interval=(start, end))).xcom_value
     assert [r["id"] for r in got] == [r["id"] for r in expected]
     assert searches(big_sandbox) == -(-len(expected) // 500) + (len(expected) % 500 == 0)
+
+
+@pytest.mark.parametrize("watch", ["new", "updated"])
+async def test_a_skipped_first_poll_reads_only_the_newest_contacts(big_sandbox, watch):
+    """``first_run="skip"`` only remembers the newest timestamp and the ids at it: one request, and the same
+    cursor a whole listing gives."""
+    everything = list(GHLHook().paginate("search_contacts"))
+    expected = CollectionPoll(operation="search_contacts", watch=watch, first_run="skip").evaluate(
+        everything, datetime.now(UTC)).cursor
+    big_sandbox.control("DELETE", "stats")
+    payload, cursor = await GHLContactEventTrigger(watch=watch, first_run="skip").poll_once(GHLAsyncHook())
+    assert payload is None and cursor == expected
+    assert searches(big_sandbox) == 1
