@@ -124,6 +124,16 @@ class Pager:
               page_size: int | None) -> Pager:
         style = op.paging_style
         max_limit = op.pagination.get("max_limit")
+        limit_param = op.pagination.get("limit_param")
+        if page_size is None:
+            # A limit in the caller's query/body is the page size: read as max_limit, a page of 20 would look
+            # like the last one and paging would stop after it.
+            if style in ("body_skip_limit", "search_after"):
+                given = (body or {}).get("limit" if style == "body_skip_limit" else limit_param)
+            else:
+                given = query.get(limit_param) if limit_param else None
+            if isinstance(given, int | str) and not isinstance(given, bool) and str(given).isdigit():
+                page_size = int(given)
         if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
             raise GHLInputError(f"page_size must be a positive int, got {page_size!r}", operation=op.key)
         if page_size is not None and max_limit and page_size > max_limit:
@@ -132,7 +142,6 @@ class Pager:
             )
         size = page_size or max_limit
         query, body = dict(query), (dict(body) if body is not None else None)
-        limit_param = op.pagination.get("limit_param")
         if style == "offset":
             query.setdefault(limit_param, size)
             query.setdefault(op.pagination["offset_param"], 0)

@@ -170,3 +170,13 @@ def test_total_grown_by_inserts_while_paging_is_not_an_error():
         data = {"users": [{"id": i} for i in page], "count": 20 + 10 * number}
         assert len(pager.take(data).records) == 10
         pager.advance(data)
+
+
+def test_a_limit_in_the_callers_request_is_the_page_size(fresh_sandbox, monkeypatch):
+    """A caller's own ``limit``/``pageLimit`` used to be taken for a short last page: paging stopped after it."""
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_PAGED", fresh_sandbox.connection_json("full"))
+    hook = GHLHook("ghl_paged", token_store=InMemoryTokenStore())
+    everyone = {r["id"] for r in hook.paginate("list_contacts")}
+    assert len(everyone) > 50
+    assert {r["id"] for r in hook.paginate("list_contacts", query={"limit": 20})} == everyone
+    assert {r["id"] for r in hook.paginate("search_contacts", body={"pageLimit": 50})} == everyone
