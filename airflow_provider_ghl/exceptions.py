@@ -123,3 +123,16 @@ class GHLAmbiguousWriteError(GHLError):
     The hook never re-sends such a request blindly (it could create a duplicate): check whether the
     record exists before running the task again.
     """
+
+
+class GHLPaginationError(GHLError):
+    """Paging stopped making progress: pages bring no new records, a cursor came back, or HighLevel sent
+    more than its own total allows. Raised instead of reading (and re-emitting) pages forever."""
+
+    hint = ("The records emitted before this error are real but the listing is incomplete. Run the task again "
+            "later; if it persists, narrow the query (filters, a smaller window) and quote the operation and "
+            "page count to HighLevel support.")
+
+    def __init__(self, message: str | list[str], *, pages: int = 0, **kwargs: Any) -> None:
+        self.pages = pages
+        super().__init__(message, **kwargs)

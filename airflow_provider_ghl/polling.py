@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Which fields say when a record was created and when it last changed, per collection operation.
@@ -42,6 +42,25 @@ TIMESTAMP_FIELDS: dict[str, tuple[str | None, str | None]] = {
     "get_blog_categories": (None, "updatedAt"),
 }
 WATCHES = ("new", "updated")
+MILLISECOND = timedelta(milliseconds=1)
+# How each operation can be asked for only what changed since a time (cursor or data interval start), so an
+# idle poll costs one request however many records the location holds:
+#   "search_filter": Search Contacts takes a ``range`` filter on dateAdded/dateUpdated and a sort on them:
+#       HighLevel returns only the records at or after the cursor, oldest first (exactly-once is kept by the
+#       cursor's ids at its timestamp, re-read by ``gte``).
+#   "start_date": Search Conversations filters dateAdded with ``startDate`` (epoch ms), so ``watch="new"`` only.
+#   "newest_first": the listing is newest first on the created field (Search Opportunities with
+#       ``order=added_desc``; a conversation's messages): reading stops at the first record older than the
+#       cursor, so ``watch="new"`` only.
+# Everything else is listed whole on every poll: HighLevel offers no "changed since" filter or sort for
+# opportunities' or conversations' updatedAt/dateUpdated, list_contacts, businesses, users, blogs or workflows;
+# single-page lists (tasks, notes, calendars) and time windows (calendar events) cost one request anyway.
+INCREMENTAL: dict[str, tuple[str, tuple[str, ...]]] = {
+    "search_contacts": ("search_filter", WATCHES),
+    "search_conversations": ("start_date", ("new",)),
+    "search_opportunities": ("newest_first", ("new",)),
+    "get_messages_by_conversation": ("newest_first", WATCHES),  # dateAdded for both: messages never change
+}
 FIRST_RUN = ("deliver", "skip")
 
 
@@ -64,6 +83,34 @@ def record_id(record: dict) -> str:
 
 def fingerprint(record: Any) -> str:
     return hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def epoch_ms(moment: datetime, *, ceil: bool = False) -> int:
+    """Exact epoch milliseconds (floor, or ceiling for an exclusive upper bound); no float rounding."""
+    span = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return -(-span // MILLISECOND) if ceil else span // MILLISECOND
+
+
+@dataclass
+class Narrowed:
+    """A poll's request, asking HighLevel only for what changed since the watermark where the API allows it."""
+
+    arguments: dict[str, Any]
+    older_than: datetime | None = None
+    """Newest-first listings: stop reading at the first record older than this (the rest is older still)."""
+    how: str = "whole listing"
+    newest_only: bool = False
+    """A first poll that only remembers what exists needs the newest timestamp and the ids at it: read newest
+    first and stop below the first record's timestamp."""
+
+    def stops_at(self, record: dict, field_name: str | None) -> bool:
+        if field_name is None or (self.older_than is None and not self.newest_only):
+            return False
+        moment = parse_timestamp(record.get(field_name))
+        if moment is not None and self.older_than is None:
+            self.older_than = moment  # newest_only: the first record is the newest
+            return False
+        return moment is not None and self.older_than is not None and moment < self.older_than
 
 
 @dataclass
@@ -97,6 +144,70 @@ class CollectionPoll:
     def timestamped(self) -> bool:
         return self.field_name is not None
 
+    def since(self) -> datetime | None:
+        """The earliest timestamp this poll can deliver: the interval's start, or the time cursor's ``after``."""
+        if self.field_name is None:
+            return None
+        if self.interval is not None:
+            return parse_timestamp(self.interval[0])
+        cursor = self.cursor or {}
+        if "after" not in cursor or cursor.get("field", self.field_name) != self.field_name:
+            return None  # no cursor yet (the first poll reads everything), or a seen-ids cursor
+        return parse_timestamp(cursor["after"])
+
+    def narrow(self, arguments: dict[str, Any], *, all_records_count: bool = True) -> Narrowed:
+        """``arguments`` (for ``hook.paginate``) narrowed to what changed since the watermark (see INCREMENTAL).
+
+        ``all_records_count``: every record read counts for the cursor (no condition drops some), so a first
+        poll with ``first_run="skip"`` may read only the newest ones."""
+        how, watches = INCREMENTAL.get(self.operation, ("", ()))
+        since = self.since()
+        if self.watch not in watches:
+            return Narrowed(arguments)
+        if since is None:
+            baseline = self.cursor is None and self.interval is None and self.first_run == "skip" and all_records_count
+            return self._newest_only(arguments, how) if baseline else Narrowed(arguments)
+        arguments = dict(arguments)
+        field_name = self.field_name
+        if how == "search_filter":
+            body = dict(arguments.get("body") or {})
+            if not isinstance(body.get("filters") or [], list):
+                return Narrowed(arguments)  # not HighLevel's filter syntax: sent as given, HighLevel says what is wrong
+            bounds: dict[str, int] = {"gte": epoch_ms(since)}  # gte: ties at the cursor are re-read, ids drop repeats
+            if self.interval is not None:
+                bounds["lt"] = epoch_ms(parse_timestamp(self.interval[1]), ceil=True)  # type: ignore[arg-type]
+            body["filters"] = [*(body.get("filters") or []), {"field": field_name, "operator": "range", "value": bounds}]
+            # Oldest first on the watched field: a record changed while paging moves behind the page being read,
+            # so it is read (again) rather than skipped.
+            body.setdefault("sort", [{"field": field_name, "direction": "asc"}])
+            arguments["body"] = body
+            return Narrowed(arguments, how=f"{field_name} >= {since.isoformat()} (search filter)")
+        if how == "start_date":
+            query = dict(arguments.get("query") or {})
+            given = query.get("startDate")
+            if given is None or (isinstance(given, int | str) and str(given).isdigit()):
+                query["startDate"] = max(epoch_ms(since), int(given or 0))  # a later start of the caller's stays
+            arguments["query"] = query
+            return Narrowed(arguments, how=f"startDate {since.isoformat()}")
+        if how == "newest_first":
+            return Narrowed(self._newest_first(arguments), older_than=since,
+                            how=f"newest first, down to {since.isoformat()}")
+        return Narrowed(arguments)
+
+    def _newest_first(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if self.operation == "search_opportunities":
+            arguments = {**arguments, "query": {**(arguments.get("query") or {}), "order": "added_desc"}}
+        return arguments
+
+    def _newest_only(self, arguments: dict[str, Any], how: str) -> Narrowed:
+        if how == "newest_first":
+            return Narrowed(self._newest_first(arguments), newest_only=True, how="newest only")
+        body = arguments.get("body") or {}
+        if how != "search_filter" or "sort" in body:  # a caller's own sort: the newest may come anywhere
+            return Narrowed(arguments)
+        body = {**body, "sort": [{"field": self.field_name, "direction": "desc"}]}
+        return Narrowed({**arguments, "body": body}, newest_only=True, how="newest only")
+
     def evaluate(self, records: list[dict], now: datetime) -> Verdict:
         stamped = self.timestamped and all(parse_timestamp(r.get(self.field_name)) for r in records)
         if self.interval is not None and stamped:
@@ -127,7 +238,13 @@ class CollectionPoll:
 
     # -- cursor: (timestamp, ids at that timestamp), so ties are neither repeated nor dropped -----
     def _by_time_cursor(self, records: list[dict]) -> Verdict:
-        ordered = sorted(records, key=self._order)
+        # A record changed while paging can be read twice (before and after the change): keep its latest state.
+        latest: dict[str, dict] = {}
+        for record in records:
+            known = latest.get(key := record_id(record))
+            if known is None or self._order(record) >= self._order(known):
+                latest[key] = record
+        ordered = sorted(latest.values(), key=self._order)
         if self.cursor is None:
             if self.first_run == "skip":
                 return Verdict(False, cursor=self._time_cursor(ordered, None),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from contextlib import aclosing, closing
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -128,14 +129,15 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
             return super().execute(context)
         self.defer_poll(context)
 
-    def defer_poll(self, context: Context) -> None:
+    def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
 
         spec = self.poll_spec(context)
         if self.condition is not None and spec["condition"] is None:
             self.log.info("condition is not importable by name: the trigger waits for the data, this worker checks it")
         self.defer(
-            trigger=GHLPollTrigger(spec=spec, ghl_conn_id=self.ghl_conn_id, poll_interval=self.poke_interval),
+            trigger=GHLPollTrigger(spec=spec, ghl_conn_id=self.ghl_conn_id, poll_interval=self.poke_interval,
+                                   start_delay=start_delay),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) if self.timeout else None,
         )
@@ -151,7 +153,8 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
         self.log.info("%s: %s", self.op.key, verdict.message)
         self.keep(verdict, context)
         if not verdict.done:
-            self.defer_poll(context)
+            # The trigger polled just now: the next poll waits poke_interval, like any other poll.
+            self.defer_poll(context, start_delay=self.poke_interval)
         return verdict.result
 
 
@@ -169,7 +172,7 @@ def run_poll(spec: dict[str, Any], hook: Any, condition: Callable | None = None)
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = condition or (import_callable(spec["condition"]) if spec.get("condition") else None)
     if kind == "collection":
-        records = list(hook.paginate(key, **arguments))
+        records = read_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
         return decide(spec, records, condition)
     try:
         response = hook.call(key, **arguments)
@@ -183,7 +186,7 @@ async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
     kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
     condition = import_callable(spec["condition"]) if spec.get("condition") else None
     if kind == "collection":
-        records = [record async for record in hook.apaginate(key, **arguments)]
+        records = await aread_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
         return decide(spec, records, condition)
     try:
         response = await hook.acall(key, **arguments)
@@ -192,12 +195,42 @@ async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
     return decide(spec, response, condition)
 
 
+def collection_poll(spec: dict[str, Any]) -> CollectionPoll:
+    return CollectionPoll(operation=spec["operation"], **spec["collection"])
+
+
+def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
+                    all_records_count: bool = True) -> list[dict]:
+    """The records a collection poll needs: only those changed since its watermark where HighLevel can say
+    (``CollectionPoll.narrow``), so an idle poll costs one request instead of a listing of the location."""
+    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
+    records = []
+    with closing(hook.paginate(key, **narrowed.arguments)) as reading:
+        for record in reading:
+            if narrowed.stops_at(record, poll.field_name):
+                break  # newest first: the rest is older than the watermark; no further page is requested
+            records.append(record)
+    return records
+
+
+async def aread_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
+                          all_records_count: bool = True) -> list[dict]:
+    """``read_collection`` with ``GHLAsyncHook``."""
+    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
+    records = []
+    async with aclosing(hook.apaginate(key, **narrowed.arguments)) as reading:
+        async for record in reading:
+            if narrowed.stops_at(record, poll.field_name):
+                break
+            records.append(record)
+    return records
+
+
 def decide(spec: dict[str, Any], data: Any, condition: Callable | None) -> Verdict:
     kind = spec["poll_kind"]
     if kind == "collection":
         records = [r for r in data if condition(r)] if condition else data
-        poll = CollectionPoll(operation=spec["operation"], **spec["collection"])
-        return poll.evaluate(records, datetime.now(UTC))
+        return collection_poll(spec).evaluate(records, datetime.now(UTC))
     if kind == "condition":
         slots = free_slots(data)
         holds = bool(slots) and (condition(slots) if condition else True)
@@ -332,9 +365,9 @@ class GHLCollectionSensor(GHLSensor):
         if verdict.cursor is not None:
             self.cursor_store(context).set(verdict.cursor)
 
-    def defer_poll(self, context: Context) -> None:
+    def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         # first_run="skip" takes its baseline here and stores it before deferring: a baseline kept only in the
         # trigger's memory would be retaken after a triggerer restart and swallow what arrived in between.
         if self.first_run == "skip" and self.interval(context) is None and self.cursor_store(context).get() is None:
             self.poke(context)
-        super().defer_poll(context)
+        super().defer_poll(context, start_delay)

@@ -34,22 +34,32 @@ def _hook(ghl_conn_id: str):
 
 
 class GHLPollTrigger(BaseTrigger):
-    """Runs a deferred sensor's poll until it is done, then yields one event and ends."""
+    """Runs a deferred sensor's poll until it is done, then yields one event and ends.
 
-    def __init__(self, *, spec: dict[str, Any], ghl_conn_id: str = "ghl_default", poll_interval: float = 300.0) -> None:
+    ``start_delay`` (seconds) holds the first poll back: a sensor that re-defers after its worker found the
+    data not good enough yet (a condition the triggerer cannot import) waits its ``poke_interval`` before
+    asking HighLevel again, instead of cycling through a worker slot every few seconds.
+    """
+
+    def __init__(self, *, spec: dict[str, Any], ghl_conn_id: str = "ghl_default", poll_interval: float = 300.0,
+                 start_delay: float = 0.0) -> None:
         super().__init__()
         self.spec = spec
         self.ghl_conn_id = ghl_conn_id
         self.poll_interval = poll_interval
+        self.start_delay = start_delay
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return _classpath(self), {"spec": self.spec, "ghl_conn_id": self.ghl_conn_id, "poll_interval": self.poll_interval}
+        return _classpath(self), {"spec": self.spec, "ghl_conn_id": self.ghl_conn_id,
+                                  "poll_interval": self.poll_interval, "start_delay": self.start_delay}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_ghl.sensors.base import arun_poll
 
         hook = _hook(self.ghl_conn_id)
         spec = json.loads(json.dumps(self.spec))  # a private copy: the cursor advances in memory
+        if self.start_delay > 0:
+            await asyncio.sleep(self.start_delay)
         while True:
             try:
                 verdict = await arun_poll(spec, hook)
@@ -80,8 +90,11 @@ class GHLEventTrigger(BaseEventTrigger):
     cursor (last timestamp and the ids delivered at it) is kept in the asset's state store (Airflow
     3.3), so a triggerer restart neither loses nor repeats changes, and a batch is emitted only once:
     nothing re-fires forever. A first start remembers what exists (``first_run="skip"``) unless told
-    to deliver it. Each event's payload is small JSON: the operation, the ids, their timestamps and an
-    ``event_key`` that consumers may use to drop a repeated delivery.
+    to deliver it. Once it has a cursor, a poll asks HighLevel only for what changed since then where the API
+    can filter or sort by it (contacts; new opportunities, conversations and messages: see
+    ``airflow_provider_ghl.polling.INCREMENTAL``), so an idle poll is one request. Each event's payload
+    is small JSON: the operation, the ids, their timestamps and an ``event_key`` that consumers may use
+    to drop a repeated delivery.
     """
 
     operation: ClassVar[str]
@@ -127,10 +140,13 @@ class GHLEventTrigger(BaseEventTrigger):
 
     async def poll_once(self, hook: Any) -> tuple[dict | None, dict | None]:
         """One poll: (event payload or ``None``, cursor to keep or ``None``)."""
+        from airflow_provider_ghl.sensors.base import aread_collection
+
         arguments = {**self.path_arguments, "query": self.query, "body": self.body, "location_id": self.location_id}
-        records = [record async for record in hook.apaginate(self.operation, **arguments)]
         poll = CollectionPoll(operation=self.operation, watch=self.watch, cursor=await self.load_cursor(),
                               first_run=self.first_run, max_records=self.max_records)
+        # Only what changed since the cursor, where HighLevel can filter or sort by it (polling.INCREMENTAL).
+        records = await aread_collection(hook, self.operation, arguments, poll)
         verdict = poll.evaluate(records, datetime.now(UTC))
         if not verdict.done:
             return None, verdict.cursor
