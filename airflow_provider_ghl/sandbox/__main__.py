@@ -1,6 +1,7 @@
 """``ghl-sandbox`` / ``python -m airflow_provider_ghl.sandbox``: run the offline HighLevel API server.
 
-The first line on stdout is one JSON object: ``base_url``, ``location_id``, ``company_id`` and
+The first line on stdout is one JSON object: ``base_url``, ``location_id``, ``company_id``,
+``webhook_public_key`` (base64 of the raw Ed25519 key that signs the sandbox's webhooks) and
 ``connections`` (``full``, ``readonly``, ``oauth``, ``agency``), each in the JSON form that
 ``AIRFLOW_CONN_<ID>`` accepts.
 """
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated faults: 429,500,502,503,timeout,disconnect (default 500)")
     parser.add_argument("--anchor", help="ISO date-time seeded records are dated from (default: start of today)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    from airflow_provider_ghl.sandbox.webhooks import add_arguments
+
+    add_arguments(parser)
     return parser
 
 
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from airflow_provider_ghl.sandbox.config import Faults, RateLimits, SandboxConfig
     from airflow_provider_ghl.sandbox.control import info
     from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import configure as configure_webhooks
 
     config = SandboxConfig(
         seed=args.seed, contacts=args.contacts, access_token_ttl_s=args.token_ttl,
@@ -72,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     anchor = datetime.fromisoformat(args.anchor.replace("Z", "+00:00")) if args.anchor else None
     state = SandboxState(config, anchor=anchor)
+    problem = configure_webhooks(state, args)
+    if problem:
+        print(f"ghl-sandbox: error: {problem}", file=sys.stderr)
+        return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(json.dumps(info(state, f"http://{shown}:{port}")), flush=True)

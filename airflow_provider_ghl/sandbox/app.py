@@ -118,7 +118,11 @@ class Gateway:
             handler = HANDLERS.get(op.key)
             if handler is None:
                 raise ApiError(501, f"{op.key} is not implemented by the sandbox", "Not Implemented")
+            webhooks = state.webhooks
+            before = webhooks.before(call) if webhooks.subscriptions else None
             result = handler(call)
+            if before is not None:
+                webhooks.after(call, before, result)
         except ApiError as error:
             state.stats[f"status:{error.status}"] += 1
             return _error(error, headers)
@@ -242,7 +246,7 @@ class CatalogRouter:
 
 def create_app(state: SandboxState) -> ASGIApp:
     """The sandbox as an ASGI app over ``state``: catalog routes, OAuth, the control surface."""
-    from airflow_provider_ghl.sandbox import control, oauth
+    from airflow_provider_ghl.sandbox import control, oauth, webhooks
 
     load_areas()
     gateway = Gateway(state)
@@ -253,7 +257,7 @@ def create_app(state: SandboxState) -> ASGIApp:
         phrase = "Not Found" if status == 404 else "Method Not Allowed"
         return _error(ApiError(status, f"Cannot {request.method} {request.url.path}", phrase))
 
-    others = Starlette(routes=[*oauth.routes(state), *control.routes(state)],
+    others = Starlette(routes=[*oauth.routes(state), *control.routes(state), *webhooks.routes(state)],
                        exception_handlers={404: not_found_route, 405: not_found_route})
     logging.getLogger("uvicorn.error").addFilter(_DropDisconnectNoise())
 

@@ -34,6 +34,7 @@ def info(state: SandboxState, base_url: str) -> dict[str, Any]:
         "base_url": base_url,
         "location_id": state.location_id,
         "company_id": state.company_id,
+        "webhook_public_key": state.webhooks.public_key,
         "connections": {
             "full": {"conn_type": "ghl", "host": base_url, "password": state.pit_full,
                      "extra": {"auth_type": "private_integration", **common, "scopes": everything}},
