@@ -251,9 +251,10 @@ class Webhooks:
                 copy.delayed_s = delay
                 self.counts["delayed"] += 1
                 loop.call_later(delay, self._enqueue, copy)
-            elif reordered and subscription.id not in self._held:
+            elif reordered and copy is copies[0]:
                 copy.reordered = True
                 self.counts["reordered"] += 1
+                self._release(subscription.id)  # one held back at a time: an earlier one goes now
                 self._held[subscription.id] = copy
                 loop.call_later(REORDER_WINDOW_S, self._release, subscription.id, copy)
             else:
