@@ -103,8 +103,8 @@ WIRE_TYPES: dict[str, str] = {
 
 FAMILIES: tuple[str, ...] = tuple(sorted({spec.family for spec in EVENTS.values()}))
 
-RECORD_ID_FALLBACKS: tuple[str, ...] = ("id", "_id")
-"""Tried when an event's documented id path is absent (e.g. an ``_id`` sent as ``id``)."""
+RECORD_ID_FALLBACKS: tuple[str, ...] = ("id", "_id", "messageId", "conversationId")
+"""Tried in order when an event's documented id path is absent (an ``_id`` sent as ``id``; a call without ``messageId``)."""
 
 
 def event_name(wire_type: Any) -> str | None:
@@ -132,9 +132,12 @@ def record_id(name: str, payload: dict[str, Any]) -> str | None:
 
 def location_of(name: str, payload: dict[str, Any]) -> str | None:
     """The sub-account an event belongs to: ``locationId``; a location's own ``id`` for Location events;
-    else the agency's ``companyId`` (agency-level installs); ``None`` when the payload has none of them."""
+    ``altId`` when ``altType`` is ``location`` (invoices, orders); else the agency's ``companyId`` (agency-level
+    installs); ``None`` when the payload has none of them."""
     candidates = [payload.get("locationId")]
     if EVENTS[name].family == "locations":
         candidates.append(payload.get("id"))
+    if payload.get("altType") == "location":
+        candidates.append(payload.get("altId"))
     candidates.append(payload.get("companyId"))
     return next((str(c) for c in candidates if isinstance(c, str) and c), None)
