@@ -8,16 +8,19 @@ module; ``AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY`` is the sandbox's ``webhook_public_k
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from airflow_provider_ghl.sandbox import Sandbox
-from tests.webhooks.stack import AirflowStack, free_port
+from tests.webhooks.stack import ROOT, AirflowStack, free_port
 
 DAG_ID = "ghl_e2e_contacts"
+EXAMPLE = "example_gestioo_contact_sync"
 DAG = '''
 import pendulum
 from airflow.sdk import dag, task
@@ -45,15 +48,26 @@ def consumer_dag(location_id: str, dag_id: str = DAG_ID) -> str:
 
 
 @pytest.fixture(scope="module")
-def deployment() -> Iterator[tuple[Sandbox, AirflowStack]]:
+def outputs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ghl-e2e-outputs")
+
+
+@pytest.fixture(scope="module")
+def deployment(outputs) -> Iterator[tuple[Sandbox, AirflowStack]]:
     port = free_port()
     with Sandbox(seed=21, contacts=20, rate_limits=False,
                  extra_args=["--webhook-url", f"http://127.0.0.1:{port}/ghl/webhooks"]) as sandbox:
         dags = {f"{DAG_ID}.py": consumer_dag(sandbox.location_id)}
-        env = {"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key}
+        # The event-driven example, on webhooks (GHL_LOCATION_ID), with its helper module.
+        for name in (f"{EXAMPLE}.py", "gestioo_common.py"):
+            dags[name] = (ROOT / "example_dags" / name).read_text()
+        env = {"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key, "GHL_LOCATION_ID": sandbox.location_id,
+               "AIRFLOW_CONN_GHL_DEFAULT": sandbox.connection_json("full"), "GHL_EXAMPLE_OUTPUT": str(outputs),
+               "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False"}
         with AirflowStack(dags, env, port=port) as stack:
-            stack.wait(lambda: stack.dag_ready(DAG_ID, f"ghl://{sandbox.location_id}/contacts"), 90,
-                       f"{DAG_ID} parsed, unpaused, its asset known")
+            uri = f"ghl://{sandbox.location_id}/contacts"
+            stack.wait(lambda: stack.dag_ready(DAG_ID, uri) and stack.dag_ready(EXAMPLE, uri), 90,
+                       f"{DAG_ID} and {EXAMPLE} parsed, unpaused, their asset known")
             yield sandbox, stack
 
 
@@ -117,3 +131,25 @@ def test_forged_and_duplicate_deliveries_start_nothing(deployment):
     assert len(runs) == before + 1
     [event] = stack.return_value(DAG_ID, runs[-1]["run_id"], "seen")
     assert event["record_ids"] == [contact["id"]]
+
+
+def test_the_event_driven_example_syncs_a_contact_created_in_highlevel(deployment, outputs):
+    sandbox, stack = deployment
+    before = len(stack.runs(EXAMPLE))
+    contact = create_contact(sandbox, firstName="Gus", lastName="Gestioo", email="gus.gestioo@example.com",
+                             city="Porto")
+
+    def synced() -> dict | None:
+        inbox = outputs / "gestioo_inbox" / "customers.json"
+        runs = stack.runs(EXAMPLE)[before:]
+        done = [r for r in runs if r["state"] in ("success", "failed")]
+        customers = json.loads(inbox.read_text()) if inbox.exists() else {}
+        return done[-1] if done and contact["id"] in customers else None
+
+    run = stack.wait(synced, 90, f"{EXAMPLE} to sync {contact['id']}", every=0.25)
+    assert run["run_type"] == "asset_triggered" and run["state"] == "success"
+    customer = json.loads((outputs / "gestioo_inbox" / "customers.json").read_text())[contact["id"]]
+    assert (customer["first_name"], customer["city"]) == ("Gus", "Porto")
+    webhook_id = sandbox.deliveries(wait=10)["deliveries"][-1]["webhookId"]
+    [batch] = (outputs / "gestioo_inbox").glob(f"changes_*{webhook_id}*.json")  # the batch is named by its webhooks
+    assert contact["id"] in [c["highlevel_id"] for c in json.loads(batch.read_text())["upserted"]]
