@@ -26,7 +26,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
@@ -85,7 +85,6 @@ def _seen(session: Session, webhook_id: str, asset_ids: list[int], since: dateti
 def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> Recorded:
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetModel
-    from airflow.utils import timezone
     from airflow.utils.session import create_session
 
     uri = delivery.asset_uri
@@ -94,7 +93,7 @@ def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> R
         if not assets:
             return Recorded("no_asset", uri)
         _lock(session, delivery.webhook_id, assets[0].id)
-        since = timezone.utcnow() - timedelta(seconds=2 * max_age_s + 60)
+        since = datetime.now(UTC) - timedelta(seconds=2 * max_age_s + 60)
         if _seen(session, delivery.webhook_id, [asset.id for asset in assets], since):
             return Recorded("duplicate", uri)
         event_ids = []
