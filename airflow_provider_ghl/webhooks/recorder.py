@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
 from airflow_provider_ghl.webhooks.verify import Delivery
@@ -103,7 +103,24 @@ def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> R
             )
             if event is not None:
                 event_ids.append(event.id)
+                _queue_up_to(session, asset.id, event.timestamp)
     return Recorded("recorded", uri, tuple(event_ids))
+
+
+def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
+    """Make the DAG run queue entries of the asset reach this event.
+
+    Airflow 3.3's scheduler gives an asset-triggered run the events up to the queue entry's ``created_at``, and
+    an event recorded while an entry is already queued leaves that ``created_at`` as it was: the event then waits
+    for the *next* event to start a run (apache/airflow#54659, fixed upstream by #62501 the same way: the entry's
+    ``created_at`` follows the newest event). Only moves forward.
+    """
+    from airflow.models.asset import AssetDagRunQueue
+
+    queue = AssetDagRunQueue.__table__
+    session.execute(
+        update(queue).where(queue.c.asset_id == asset_id, queue.c.created_at < timestamp).values(created_at=timestamp)
+    )
 
 
 def _transient(error: OperationalError) -> bool:

@@ -169,3 +169,20 @@ def test_concurrent_duplicates_record_exactly_one(app, signing_key, serve):
 def _request(key, body: dict) -> dict:
     raw, headers = signed(key, body)
     return {"content": raw, "headers": headers}
+
+
+async def test_the_queued_dag_run_reaches_the_newest_event(client, signing_key):
+    """Events recorded while the DAG's run is already queued are consumed by that run (apache/airflow#54659)."""
+    from airflow.models.asset import AssetDagRunQueue, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    for i in range(3):
+        response = await client.post("/webhooks", **_request(signing_key, payload(webhook_id=f"wh-queue-{i}")))
+        assert response.json()["status"] == "recorded"
+    newest = asset_events("wh-queue-2")[0].timestamp
+    with create_session() as session:
+        asset_id = session.scalar(select(AssetModel.id).where(AssetModel.uri == URI))
+        [queued_at] = session.scalars(select(AssetDagRunQueue.created_at).where(
+            AssetDagRunQueue.asset_id == asset_id, AssetDagRunQueue.target_dag_id == CONSUMER)).all()
+    assert queued_at == newest   # the scheduler gives the run every event up to this time
