@@ -26,10 +26,10 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
 from airflow_provider_ghl.webhooks.verify import Delivery
@@ -85,7 +85,6 @@ def _seen(session: Session, webhook_id: str, asset_ids: list[int], since: dateti
 def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> Recorded:
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetModel
-    from airflow.utils import timezone
     from airflow.utils.session import create_session
 
     uri = delivery.asset_uri
@@ -94,7 +93,7 @@ def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> R
         if not assets:
             return Recorded("no_asset", uri)
         _lock(session, delivery.webhook_id, assets[0].id)
-        since = timezone.utcnow() - timedelta(seconds=2 * max_age_s + 60)
+        since = datetime.now(UTC) - timedelta(seconds=2 * max_age_s + 60)
         if _seen(session, delivery.webhook_id, [asset.id for asset in assets], since):
             return Recorded("duplicate", uri)
         event_ids = []
@@ -104,7 +103,24 @@ def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> R
             )
             if event is not None:
                 event_ids.append(event.id)
+                _queue_up_to(session, asset.id, event.timestamp)
     return Recorded("recorded", uri, tuple(event_ids))
+
+
+def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
+    """Make the DAG run queue entries of the asset reach this event.
+
+    Airflow 3.3's scheduler gives an asset-triggered run the events up to the queue entry's ``created_at``, and
+    an event recorded while an entry is already queued leaves that ``created_at`` as it was: the event then waits
+    for the *next* event to start a run (apache/airflow#54659, fixed upstream by #62501 the same way: the entry's
+    ``created_at`` follows the newest event). Only moves forward.
+    """
+    from airflow.models.asset import AssetDagRunQueue
+
+    queue = AssetDagRunQueue.__table__
+    session.execute(
+        update(queue).where(queue.c.asset_id == asset_id, queue.c.created_at < timestamp).values(created_at=timestamp)
+    )
 
 
 def _transient(error: OperationalError) -> bool:
