@@ -11,7 +11,10 @@ Each sample waits a random part of the poll interval (seeded), creates one conta
 waits for a new run of both DAGs; the latency of each is the run's ``queued_at`` minus the moment the
 write was sent. Goal: webhook p50 under 2 s.
 
-    python bench/bench_webhook_latency.py [--samples 10] [--poll-interval 5]
+Most of a webhook's latency is the scheduler's loop: ``--scheduler-idle-sleep S`` sets
+``[scheduler] scheduler_idle_sleep_time`` (Airflow's default: 1 s).
+
+    python bench/bench_webhook_latency.py [--samples 10] [--poll-interval 5] [--scheduler-idle-sleep 1]
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import argparse
 import random
 import statistics
 import sys
+import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from airflow_provider_ghl.sandbox import Sandbox  # noqa: E402
-from tests.webhooks.stack import AirflowStack, free_port  # noqa: E402
+from tests.webhooks.airflow_processes import Airflow  # noqa: E402
 
 DAGS = '''
 import pendulum
@@ -69,9 +73,21 @@ bench_polling()
 FEEDS = ("bench_webhook", "bench_polling")
 
 
-def queued_at(value: str) -> float:
-    moment = datetime.fromisoformat(value)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+class AirflowWithTriggerer(Airflow):
+    """The tests' Airflow plus a triggerer, for the polling watcher."""
+
+    def __enter__(self) -> AirflowWithTriggerer:
+        super().__enter__()
+        self._start("triggerer", "triggerer")
+        return self
+
+
+def runs(airflow: Airflow, dag_id: str) -> list[dict]:
+    return airflow.rest("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100, "order_by": "id"}).json()["dag_runs"]
+
+
+def queued_at(run: dict) -> float:
+    return datetime.fromisoformat(run["queued_at"]).timestamp()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -83,22 +99,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--poll-interval", type=float, default=5.0, help="the watcher's poll_interval (default 5 s)")
+    parser.add_argument("--scheduler-idle-sleep", type=float, help="[scheduler] scheduler_idle_sleep_time (default 1 s)")
     args = parser.parse_args()
 
-    port = free_port()
     started = time.monotonic()
+    dags = Path(tempfile.mkdtemp(prefix="ghl-bench-dags-"))
+    tuning = {} if args.scheduler_idle_sleep is None else {
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": str(args.scheduler_idle_sleep)}
+    airflow = AirflowWithTriggerer(dags, env=tuning)
     with Sandbox(seed=5, contacts=50, rate_limits=False,
-                 extra_args=["--webhook-url", f"http://127.0.0.1:{port}/ghl/webhooks"]) as sandbox:
-        dags = {"bench_webhook_latency.py": DAGS.format(location=sandbox.location_id, poll_interval=args.poll_interval)}
-        env = {"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
-               "AIRFLOW_CONN_GHL_DEFAULT": sandbox.connection_json("full")}
-        with AirflowStack(dags, env, port=port, triggerer=True) as stack:
-            stack.wait(lambda: all(stack.query("SELECT 1 FROM dag WHERE dag_id = ? AND NOT is_paused", d) for d in FEEDS)
-                       and stack.query("SELECT 1 FROM asset WHERE uri = ?", f"ghl://{sandbox.location_id}/contacts"),
-                       120, "both DAGs parsed")
-            # The watcher's first poll remembers what exists ("skip"): wait until it has polled once.
-            stack.wait(lambda: stack.query("SELECT 1 FROM trigger"), 60, "the watcher's trigger")
-            time.sleep(args.poll_interval + 1)
+                 extra_args=["--webhook-url", f"{airflow.url}/ghl/webhooks"]) as sandbox:
+        (dags / "bench_webhook_latency.py").write_text(
+            DAGS.format(location=sandbox.location_id, poll_interval=args.poll_interval))
+        airflow.env.update({"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
+                            "AIRFLOW_CONN_GHL_DEFAULT": sandbox.connection_json("full")})
+        with airflow:
+            uri = f"ghl://{sandbox.location_id}/contacts"
+            airflow.wait(lambda: all(not airflow.rest("GET", f"/dags/{d}").json().get("is_paused", True) for d in FEEDS)
+                         and airflow.rest("GET", "/assets", params={"uri_pattern": uri}).json()["assets"],
+                         "both DAGs parsed", timeout=180)
+            # The watcher's first poll remembers what exists ("skip"): give it a poll before the first write.
+            time.sleep(args.poll_interval + 2)
             print(f"deployment ready in {time.monotonic() - started:.1f} s "
                   f"(sandbox, airflow db migrate, api-server, scheduler, dag-processor, triggerer)", flush=True)
             headers = {"Authorization": f"Bearer {sandbox.connection('full')['password']}", "Version": "2021-07-28"}
@@ -107,24 +128,28 @@ def main() -> int:
             for n in range(args.samples):
                 # Writes land at a random phase of the poll cycle (waiting for the previous run would sync them).
                 time.sleep(pause(0, args.poll_interval))
-                seen = {feed: len(stack.runs(feed)) for feed in FEEDS}
+                seen = {feed: len(runs(airflow, feed)) for feed in FEEDS}
                 written = time.time()
                 response = httpx.post(f"{sandbox.base_url}/contacts/", headers=headers, timeout=30, trust_env=False,
                                       json={"locationId": sandbox.location_id, "firstName": f"Bench{n}",
                                             "email": f"bench{n}@example.com"})
                 response.raise_for_status()
                 for feed in FEEDS:
-                    run = stack.wait(lambda feed=feed, seen=seen: stack.runs(feed)[seen[feed]:], 4 * args.poll_interval + 60,
-                                     f"a run of {feed}", every=0.05)[0]
-                    latencies[feed].append(queued_at(run["queued_at"]) - written)
+                    deadline = time.monotonic() + 4 * args.poll_interval + 60
+                    while not (new := runs(airflow, feed)[seen[feed]:]) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    if not new:
+                        raise TimeoutError(f"no run of {feed} after the write\n{airflow.log('scheduler')[-3000:]}")
+                    latencies[feed].append(queued_at(new[0]) - written)
                 print(f"  sample {n + 1}: webhook {latencies['bench_webhook'][-1]:.2f} s, "
                       f"polling {latencies['bench_polling'][-1]:.2f} s", flush=True)
             answer = sandbox.deliveries(wait=10)
             deliveries = answer["counts"]
             delivery_s = [d["latency_s"] for d in answer["deliveries"] if d["latency_s"] is not None]
 
+    idle = "Airflow's default 1" if args.scheduler_idle_sleep is None else f"{args.scheduler_idle_sleep:g}"
     print(f"\nLatency from the write to the DAG run queued, {args.samples} contacts "
-          f"(polling watcher: poll_interval={args.poll_interval:g} s)")
+          f"(polling watcher: poll_interval={args.poll_interval:g} s; scheduler_idle_sleep_time: {idle} s)")
     print(f"{'feed':<10} {'p50':>7} {'p90':>7} {'max':>7}")
     for feed, label in zip(FEEDS, ("webhook", "polling"), strict=True):
         values = latencies[feed]
