@@ -32,6 +32,7 @@ import random
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -344,9 +345,16 @@ def _problem(*messages: str, status: int = 422) -> Response:
                         status_code=status)
 
 
-def routes(state: SandboxState) -> list[Route]:
-    """``/__sandbox__/webhooks``: subscriptions, settings and deliveries (see the module docstring)."""
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def routes(state: SandboxState, guard: Callable[[Endpoint], Endpoint] | None = None) -> list[Route]:
+    """``/__sandbox__/webhooks``: subscriptions, settings and deliveries (see the module docstring).
+
+    ``guard`` wraps each endpoint (the control surface's access check, where there is one).
+    """
     hub: Webhooks = state.webhooks
+    wrap = guard or (lambda endpoint: endpoint)
 
     async def body(request: Request) -> Any:
         raw = await request.body()
@@ -408,9 +416,9 @@ def routes(state: SandboxState) -> list[Route]:
 
     prefix = "/__sandbox__/webhooks"
     return [
-        Route(prefix, webhooks, methods=["GET", "POST", "PATCH", "DELETE"]),
-        Route(f"{prefix}/deliveries", deliveries, methods=["GET", "DELETE"]),
-        Route(f"{prefix}/{{id}}", one, methods=["DELETE"]),
+        Route(prefix, wrap(webhooks), methods=["GET", "POST", "PATCH", "DELETE"]),
+        Route(f"{prefix}/deliveries", wrap(deliveries), methods=["GET", "DELETE"]),
+        Route(f"{prefix}/{{id}}", wrap(one), methods=["DELETE"]),
     ]
 
 

@@ -423,3 +423,28 @@ def test_duplicates_reordering_delays_and_forgeries_are_reproducible(webhooks, r
     sent_tags = [len(p["tags"]) for p in payloads]  # each write adds one tag: the order they were made in
     assert sent_tags != sorted(sent_tags)
     assert sorted(set(sent_tags)) == sorted({len(p["tags"]) for p in payloads})
+
+
+def test_a_guard_wraps_every_webhook_route():
+    """The seam for the control surface's access check: every route of ``/__sandbox__/webhooks`` goes through it."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+
+    from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import routes
+    from tests.webhooks.conftest import ServerThread
+
+    def guard(endpoint):
+        async def checked(request):
+            if request.headers.get("x-sandbox-token") != "right":
+                return JSONResponse({"statusCode": 401}, status_code=401)
+            return await endpoint(request)
+
+        return checked
+
+    with ServerThread(Starlette(routes=routes(SandboxState(), guard))) as server:
+        base = f"{server.url}/__sandbox__/webhooks"
+        for method, path in (("GET", ""), ("POST", ""), ("PATCH", ""), ("DELETE", ""), ("GET", "/deliveries"),
+                             ("DELETE", "/deliveries"), ("DELETE", "/some-id")):
+            assert httpx.request(method, base + path, json={}).status_code == 401, (method, path)
+        assert httpx.get(base, headers={"x-sandbox-token": "right"}).json()["subscriptions"] == []
