@@ -107,4 +107,25 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": ["airflow_provider_ghl.links.GHLRecordLink"],
+        **_webhook_info(),
+    }
+
+
+def _webhook_info() -> dict[str, Any]:
+    """The ``ghl://<location_id>/<family>`` asset scheme and the webhook receiver's ``[ghl]`` options.
+
+    The receiver itself is a plugin registered by the ``airflow.plugins`` entry point, not listed here under
+    ``plugins``: Airflow loads provider plugins only with ``[core] lazy_discover_providers = False``, and then
+    it would load the same plugin twice.
+    """
+    from airflow_provider_ghl.webhooks import settings
+
+    return {
+        "asset-uris": [{"schemes": ["ghl"], "handler": "airflow_provider_ghl.assets.normalize_uri"}],
+        "config": {
+            settings.SECTION: {
+                "description": "HighLevel webhook receiver (POST /ghl/webhooks on the API server).",
+                "options": settings.OPTIONS,
+            }
+        },
     }

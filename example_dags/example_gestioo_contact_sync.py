@@ -1,33 +1,41 @@
 """Pattern 5: event-driven sync. A DAG scheduled on an asset that a HighLevel event trigger watches: every
 batch of new or updated contacts is copied into Gestioo's import folder.
 
-- The asset ``ghl_contacts_changed`` has an ``AssetWatcher`` running ``GHLContactEventTrigger`` in the
-  triggerer: it polls Search Contacts every minute, keeps its cursor (timestamp + ids at that timestamp) in
-  the asset's state store so a restart neither loses nor repeats a change, and emits one asset event per
-  batch. The event's payload is small JSON: ``{"operation", "watch", "count", "ids", "changes",
-  "event_key"}``. Each asset event starts a run of this DAG; the run reads the ids from
-  ``triggering_asset_events``.
-- Run by hand (``dag.test()``, the UI's Trigger button, the REST API) there is no asset event: the run
-  then takes the same payload from its ``conf``, e.g. ``{"ids": ["<contact id>", ...]}``. The demo feeds it
-  the payload of a real ``GHLContactEventTrigger`` poll.
+- Webhooks (``GHL_LOCATION_ID`` set): the asset is ``ghl_asset(GHL_LOCATION_ID, "contacts")``. HighLevel
+  posts every contact event (ContactCreate, ContactUpdate, ContactTagUpdate, ContactDelete...) to the
+  receiver on the API server (``POST /ghl/webhooks``), which checks the signature and records one asset
+  event per delivery (``extra``: ``event_type``, ``record_id``, ``webhook_id``, ``payload``). Seconds, not
+  minutes, and no polling requests.
+- Fallback, polling (``GHL_LOCATION_ID`` unset, e.g. no public URL for HighLevel to post to): the asset
+  ``ghl_contacts_changed`` has an ``AssetWatcher`` running ``GHLContactEventTrigger`` in the triggerer: it
+  polls Search Contacts every minute, keeps its cursor (timestamp + ids at that timestamp) in the asset's
+  state store so a restart neither loses nor repeats a change, and emits one asset event per batch
+  (payload: ``{"operation", "watch", "count", "ids", "changes", "event_key"}``).
+- Each asset event starts a run of this DAG; the run reads the ids from ``triggering_asset_events``, in
+  either shape. Run by hand (``dag.test()``, the UI's Trigger button, the REST API) there is no asset
+  event: the run then takes the same payload from its ``conf``, e.g. ``{"ids": ["<contact id>", ...]}``.
+  The demo feeds it the ids of the webhooks the receiver recorded while the demo ran.
 - Each contact is read again with ``GHLHook`` (a contact deleted since is reported, not fatal) and written
   to ``$GHL_EXAMPLE_OUTPUT/gestioo_inbox/``: ``customers.json`` (every synced customer by HighLevel id,
   updated in place) and ``changes_<event_key>.json`` (this batch). A repeated delivery of
   the same event rewrites the same files.
 
-Works unchanged against the real API: only the ``ghl_default`` connection differs.
+Works unchanged against the real API: only the ``ghl_default`` connection (and ``GHL_LOCATION_ID``) differ.
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 from airflow.sdk import Asset, AssetWatcher, dag, task
 from gestioo_common import DAG_DEFAULTS, output_dir
 
+from airflow_provider_ghl.assets import ghl_asset
 from airflow_provider_ghl.triggers.ghl import GHLContactEventTrigger
 
-CONTACT_CHANGES = Asset(
+LOCATION_ID = os.environ.get("GHL_LOCATION_ID")
+CONTACT_CHANGES = ghl_asset(LOCATION_ID, "contacts") if LOCATION_ID else Asset(
     "ghl_contacts_changed",
     watchers=[AssetWatcher(name="ghl_contacts_watcher",
                            trigger=GHLContactEventTrigger(watch="updated", poll_interval=60, max_records=100))],
@@ -46,8 +54,9 @@ def gestioo_customer(contact: dict) -> dict:
 def example_gestioo_contact_sync():
     @task
     def changed_contacts(triggering_asset_events=None, dag_run=None) -> dict:
-        """The trigger's payloads (one per asset event), else the run's conf: the ids, each once."""
-        payloads = [event.extra.get("payload") or {}
+        """The events' payloads (a webhook's record, or a poll's batch), else the run's conf: the ids, each once."""
+        payloads = [{"ids": [event.extra["record_id"]], "event_key": event.extra["webhook_id"]}
+                    if event.extra.get("source") == "webhook" else event.extra.get("payload") or {}
                     for events in (triggering_asset_events or {}).values() for event in events]
         if not payloads:
             payloads = [(dag_run.conf if dag_run else None) or {}]

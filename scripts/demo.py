@@ -5,15 +5,17 @@ on loopback with HighLevel's rate limits; nothing reaches the internet. Each exa
 task says what it did; Airflow's own output goes to one log file per DAG under ``.demo/logs/``.
 
 The Gestioo DAGs run in the order of the story: new customers arrive first, then they are read, reported
-on and routed. The event-driven DAG gets what a real ``GHLContactEventTrigger`` saw change during the demo
-(the triggerer would start that run by itself; ``dag.test()`` has no triggerer, so the demo polls the same
-trigger and passes its payload as the run's ``conf``).
+on and routed. The event-driven DAG runs on webhooks: the sandbox posts a signed HighLevel webhook for
+every contact write to the webhook receiver (the app the API server mounts at ``/ghl/webhooks``), served
+here from this process, which records each one as an asset event on ``ghl://<location>/contacts`` in the
+demo's metadata database. ``dag.test()`` has no scheduler to start the run from those events, so the demo
+passes the recorded contact ids as the run's ``conf`` (with a scheduler each event starts a run by itself:
+``tests/webhooks/test_end_to_end.py``). Without webhooks the DAG falls back to its polling watcher.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import shutil
@@ -31,6 +33,7 @@ STORY = (
 )
 EVENT_DRIVEN = "example_gestioo_contact_sync"
 CONNECTIONS = {"GHL_DEFAULT": "full", "GHL_OAUTH": "oauth", "GHL_READONLY": "readonly", "GHL_AGENCY": "agency"}
+CONTACT_EVENTS = ["ContactCreate", "ContactUpdate", "ContactDelete", "ContactTagUpdate", "ContactDndUpdate"]
 
 
 def in_story_order(dag_ids: list[str]) -> list[str]:
@@ -58,25 +61,51 @@ def output_to(path: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-class ContactWatcher:
-    """The event trigger of the event-driven DAG, polled by hand: baseline now, changes later."""
+class WebhookInbox:
+    """The webhook receiver served from this process, recording into the demo's metadata database."""
 
-    def __init__(self) -> None:
-        from airflow_provider_ghl.triggers.ghl import GHLContactEventTrigger
+    def __init__(self, public_key: str, location_id: str) -> None:
+        import socket
+        import threading
 
-        self.trigger = GHLContactEventTrigger(watch="updated", first_run="skip", max_records=1000)
+        import uvicorn
 
-    async def _poll(self) -> dict | None:
-        from airflow_provider_ghl.hooks.ghl import GHLAsyncHook
+        from airflow_provider_ghl.webhooks.app import create_app
+        from airflow_provider_ghl.webhooks.settings import ReceiverSettings
 
-        async with GHLAsyncHook() as hook:
-            payload, cursor = await self.trigger.poll_once(hook)
-        if cursor is not None:
-            await self.trigger.save_cursor(cursor)
-        return payload
+        self.uri = f"ghl://{location_id}/contacts"
+        self.last_event_id = 0
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks"
+        app = create_app(ReceiverSettings(public_key=public_key))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True).start()
 
-    def poll(self) -> dict | None:
-        return asyncio.run(self._poll())
+    def batch(self) -> dict:
+        """The contacts of the asset events recorded since the last batch, as the DAG's ``conf``."""
+        from airflow.models.asset import AssetEvent, AssetModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            rows = session.execute(select(AssetEvent.id, AssetEvent.extra).join(
+                AssetModel, AssetModel.id == AssetEvent.asset_id).where(
+                AssetModel.uri == self.uri, AssetEvent.id > self.last_event_id).order_by(AssetEvent.id)).all()
+        if not rows:
+            return {"ids": []}
+        self.last_event_id = rows[-1][0]
+        ids = list(dict.fromkeys(extra["record_id"] for _, extra in rows if extra.get("record_id")))
+        return {"ids": ids, "event_key": f"webhooks_{rows[0][0]}-{rows[-1][0]}", "events": len(rows)}
+
+
+def register(runner, dag_id: str) -> None:
+    """Write the DAG (and so its asset) to the metadata database, as the DAG processor would."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(runner.dagbag, "dags-folder", None)
 
 
 def main() -> int:
@@ -102,23 +131,34 @@ def main() -> int:
     with Sandbox(contacts=args.contacts) as sandbox:
         for conn_id, kind in CONNECTIONS.items():
             os.environ[f"AIRFLOW_CONN_{conn_id}"] = sandbox.connection_json(kind)
+        os.environ["GHL_LOCATION_ID"] = sandbox.location_id  # the event-driven DAG runs on webhooks
         print(f"    {sandbox.base_url} (location {sandbox.location_id})", flush=True)
         print("==> creating the Airflow metadata database and parsing example_dags/", flush=True)
         with output_to(DEMO / "logs" / "airflow-setup.log"):
             from airflow_provider_ghl.testing import DagRunner
 
             runner = DagRunner(ROOT / "example_dags")
-            watcher = ContactWatcher()
-            watcher.poll()  # the trigger's first poll remembers what exists
+            register(runner, EVENT_DRIVEN)
+            inbox = WebhookInbox(sandbox.webhook_public_key, sandbox.location_id)
+        sandbox.subscribe(inbox.url, CONTACT_EVENTS)
+        # The receiver answers 503 while SQLite is busy with a DAG run: retry those too (HighLevel retries 429 only).
+        sandbox.control("PATCH", "webhooks", {"retry": {"on": "any", "interval_s": 0.5}})
+        print(f"    webhooks: {inbox.url} (the receiver of /ghl/webhooks, in this process)", flush=True)
         results = []
         for dag_id in in_story_order(args.dag_ids or runner.dag_ids()):
             print(f"==> running {dag_id}", flush=True)
             log = DEMO / "logs" / f"{dag_id}.log"
             dag_started = time.monotonic()
             with output_to(log):
-                conf = (watcher.poll() or {"ids": []}) if dag_id == EVENT_DRIVEN else None
+                conf = None
+                if dag_id == EVENT_DRIVEN:
+                    delivered = sandbox.deliveries(wait=30)["counts"]
+                    conf = inbox.batch()
                 result = runner.run(dag_id, run_conf=conf)
             result.seconds = time.monotonic() - dag_started
+            if dag_id == EVENT_DRIVEN:
+                print(f"    {delivered['sent']} webhooks delivered ({delivered['failed']} failed), "
+                      f"{conf.get('events', 0)} recorded as asset events", flush=True)
             result.log = log
             results.append(result)
 

@@ -119,3 +119,16 @@ class Sandbox:
 
     def stats(self) -> dict[str, int]:
         return self.control("GET", "stats")
+
+    @property
+    def webhook_public_key(self) -> str:
+        """Base64 of the raw Ed25519 public key that verifies the sandbox's webhooks (``[ghl] webhook_public_key``)."""
+        return self.info["webhook_public_key"]
+
+    def subscribe(self, url: str, events: list[str] | None = None) -> dict[str, Any]:
+        """Send webhooks of every write (or of these event types) to ``url``; the subscription."""
+        return self.control("POST", "webhooks", {"url": url, "events": events or []})
+
+    def deliveries(self, wait: float = 10.0) -> dict[str, Any]:
+        """The webhook deliveries (``counts``: pending/sent/failed...), after up to ``wait`` s for none pending."""
+        return self.control("GET", f"webhooks/deliveries?wait={wait}")

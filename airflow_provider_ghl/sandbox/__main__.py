@@ -1,8 +1,9 @@
 """``ghl-sandbox`` / ``python -m airflow_provider_ghl.sandbox``: run the offline HighLevel API server.
 
 The first line on stdout is one JSON object: ``base_url``, ``control_token``, ``location_id``,
-``company_id`` and ``connections`` (``full``, ``readonly``, ``oauth``, ``agency``), each in the JSON
-form that ``AIRFLOW_CONN_<ID>`` accepts. ``control_token`` goes in the ``X-Sandbox-Token`` header of
+``company_id``, ``webhook_public_key`` (base64 of the raw Ed25519 key that signs the sandbox's webhooks) and
+``connections`` (``full``, ``readonly``, ``oauth``, ``agency``), each in the JSON form that
+``AIRFLOW_CONN_<ID>`` accepts. ``control_token`` goes in the ``X-Sandbox-Token`` header of
 ``/__sandbox__/*`` requests: optional on loopback, required when bound to any other interface.
 """
 
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="larger request bodies are refused with 413 (default 4 MiB)")
     parser.add_argument("--anchor", help="ISO date-time seeded records are dated from (default: start of today)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    from airflow_provider_ghl.sandbox.webhooks import add_arguments
+
+    add_arguments(parser)
     return parser
 
 
@@ -70,10 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     from airflow_provider_ghl.sandbox.app import create_app
     from airflow_provider_ghl.sandbox.control import ControlAccess, info
     from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import configure as configure_webhooks
 
     config = _config(args)
     anchor = datetime.fromisoformat(args.anchor.replace("Z", "+00:00")) if args.anchor else None
     state = SandboxState(config, anchor=anchor)
+    problem = configure_webhooks(state, args)
+    if problem:
+        print(f"ghl-sandbox: error: {problem}", file=sys.stderr)
+        return 2
     host, port = sock.getsockname()[:2]
     # Off loopback anyone who reaches the port could mint tokens and rewrite the world: require the token.
     access = ControlAccess(required=not ipaddress.ip_address(host).is_loopback)

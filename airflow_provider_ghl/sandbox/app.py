@@ -116,7 +116,11 @@ class Gateway:
             handler = HANDLERS.get(op.key)
             if handler is None:
                 raise ApiError(501, f"{op.key} is not implemented by the sandbox", "Not Implemented")
+            webhooks = state.webhooks
+            before = webhooks.before(call) if webhooks.subscriptions else None
             result = handler(call)
+            if before is not None:
+                webhooks.after(call, before, result)
         except ApiError as error:
             state.stats[f"status:{error.status}"] += 1
             return error_response(error, headers)
@@ -199,8 +203,9 @@ class Gateway:
 
 def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGIApp:
     """The sandbox as an ASGI app over ``state``: catalog routes, OAuth, the control surface (guarded by ``access``)."""
-    from airflow_provider_ghl.sandbox import control, oauth
+    from airflow_provider_ghl.sandbox import control, oauth, webhooks
 
+    access = access or ControlAccess()
     load_areas()
     gateway = Gateway(state)
     router = CatalogRouter(list(operations().values()))
@@ -222,7 +227,8 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
         return error_response(internal_error())
 
     others = Starlette(
-        routes=[*oauth.routes(state), *control.routes(state, access or ControlAccess())],
+        routes=[*oauth.routes(state), *control.routes(state, access),
+                *webhooks.routes(state, control.guard(access))],
         exception_handlers={404: not_found_route, 405: not_found_route, ApiError: api_error,
                             HTTPException: http_error, Exception: unexpected},
     )

@@ -36,6 +36,7 @@ from airflow_provider_ghl.sandbox.config import ConfigError, check
 from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, not_found, unauthorized, unprocessable
 from airflow_provider_ghl.sandbox.state import Grant, SandboxState
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 CONTROL_HEADER = "X-Sandbox-Token"
 USER_TYPES = ("Location", "Company")
 MAX_CLOCK_ADVANCE_S = 100 * 366 * 86_400
@@ -70,6 +71,7 @@ def info(state: SandboxState, base_url: str, access: ControlAccess | None = None
         **({"control_token": access.token} if access else {}),
         "location_id": state.location_id,
         "company_id": state.company_id,
+        "webhook_public_key": state.webhooks.public_key,
         "connections": {
             "full": {"conn_type": "ghl", "host": base_url, "password": state.pit_full,
                      "extra": {"auth_type": "private_integration", **common, "scopes": everything}},
@@ -112,6 +114,21 @@ def _user_type(data: dict) -> str:
     return user_type
 
 
+def guard(access: ControlAccess) -> Callable[[Endpoint], Endpoint]:
+    """Wraps a control endpoint in the access check (every ``/__sandbox__`` route but the record pages)."""
+
+    def guarded(endpoint: Endpoint) -> Endpoint:
+        async def checked(request: Request) -> Response:
+            refusal = access.refusal(request.headers.get(CONTROL_HEADER))
+            if refusal is not None:
+                raise refusal
+            return await endpoint(request)
+
+        return checked
+
+    return guarded
+
+
 def routes(state: SandboxState, access: ControlAccess) -> list[Route]:
     async def payload(request: Request) -> dict:
         data = parse_json(await request.body())
@@ -121,14 +138,7 @@ def routes(state: SandboxState, access: ControlAccess) -> list[Route]:
             raise bad_request("Body must be a JSON object")
         return data
 
-    def guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-        async def checked(request: Request) -> Response:
-            refusal = access.refusal(request.headers.get(CONTROL_HEADER))
-            if refusal is not None:
-                raise refusal
-            return await endpoint(request)
-
-        return checked
+    guarded = guard(access)
 
     async def get_info(request: Request) -> Response:
         return JSONResponse(info(state, str(request.base_url).rstrip("/"), access))

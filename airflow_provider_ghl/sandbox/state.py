@@ -81,8 +81,12 @@ class SandboxState:
     """Everything the sandbox knows; ``reset()`` rebuilds it from the seed."""
 
     def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None) -> None:
+        from airflow_provider_ghl.sandbox.webhooks import Webhooks
+
         self.config = config or SandboxConfig()
         self.anchor = anchor
+        self.webhooks = Webhooks()
+        """Webhook subscriptions and deliveries; they outlive ``reset()``."""
         self.reset()
 
     # -- life cycle -------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""A real Airflow (API server, DAG processor, scheduler) in child processes, with this checkout installed as the
+provider: its entry points (``apache_airflow_provider``, ``airflow.plugins``) come from ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+PASSWORD = "webhook-tests-admin"
+
+
+def _dist_info(site: Path) -> None:
+    """A ``.dist-info`` for this checkout, first on ``PYTHONPATH``: Airflow reads the entry points of the working
+    tree's ``pyproject.toml`` instead of those of whatever copy is installed in the virtualenv."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    info = site / f"airflow_provider_ghl-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
+    lines = []
+    for group, entries in project.get("entry-points", {}).items():
+        lines.append(f"[{group}]")
+        lines += [f"{name} = {target}" for name, target in entries.items()]
+        lines.append("")
+    (info / "entry_points.txt").write_text("\n".join(lines))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Airflow:
+    """``with Airflow(dags, env={...}, workers=2) as airflow: airflow.url, airflow.rest(...)``."""
+
+    def __init__(self, dags_folder: Path, *, env: dict[str, str], workers: int = 1, scheduler: bool = True) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="ghl-webhooks-airflow-"))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.with_scheduler = scheduler
+        site = self.home / "site"
+        _dist_info(site)
+        (self.home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "_AIRFLOW"))}
+        self.env = {
+            **base,
+            "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]),
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "2",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            "AIRFLOW__CORE__FERNET_KEY": "Hx3wI9o2tI5nYJ6Qm1Hq8uT0G7kPpLdXcVbNa4eR2sw=",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
+            "AIRFLOW__API_AUTH__JWT_SECRET": "ghl-webhook-tests-jwt-secret-not-for-production",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
+            **env,
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _start(self, name: str, *args: str) -> None:
+        log = open(self.home / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the child's lifetime
+        self.processes[name] = subprocess.Popen([AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                                cwd=self.home, start_new_session=True)
+
+    def __enter__(self) -> Airflow:
+        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, cwd=self.home, check=True, capture_output=True,
+                       timeout=300)
+        self._start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.port),
+                    "--workers", str(self.workers))
+        if self.with_scheduler:
+            self._start("dag-processor", "dag-processor")
+            self._start("scheduler", "scheduler")
+        self.wait(lambda: httpx.get(f"{self.url}/api/v2/monitor/health", timeout=5).status_code == 200,
+                  "the API server to answer", timeout=240)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def log(self, name: str) -> str:
+        return (self.home / f"{name}.log").read_text(errors="replace")
+
+    def wait(self, condition: Any, what: str, timeout: float = 120) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"airflow {name} exited ({process.returncode}):\n{self.log(name)[-4000:]}")
+            try:
+                if result := condition():
+                    return result
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        logs = "\n".join(f"--- {name}\n{self.log(name)[-3000:]}" for name in self.processes)
+        raise TimeoutError(f"waited {timeout} s for {what}\n{logs}")
+
+    def token(self) -> str:
+        if getattr(self, "_token", None):
+            return self._token
+        response = httpx.post(f"{self.url}/auth/token", json={"username": "admin", "password": PASSWORD}, timeout=30)
+        response.raise_for_status()
+        self._token: str = response.json()["access_token"]
+        return self._token
+
+    def rest(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A call to Airflow's REST API, logged in as admin."""
+        headers = {"Authorization": f"Bearer {self.token()}", **kwargs.pop("headers", {})}
+        return httpx.request(method, f"{self.url}/api/v2{path}", headers=headers, timeout=30, **kwargs)
