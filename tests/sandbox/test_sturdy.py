@@ -306,7 +306,8 @@ def test_off_loopback_the_control_surface_needs_the_token():
         token = server.info["control_token"]
         url = f"http://127.0.0.1:{urlsplit(server.base_url).port}"
         for method, path in (("GET", "info"), ("GET", "stats"), ("POST", "reset"), ("PATCH", "config"),
-                             ("POST", "tokens"), ("GET", "tables/contacts")):
+                             ("POST", "tokens"), ("GET", "tables/contacts"), ("GET", "webhooks"),
+                             ("POST", "webhooks"), ("DELETE", "webhooks"), ("GET", "webhooks/deliveries")):
             refused = httpx.request(method, f"{url}/__sandbox__/{path}", json={})
             assert refused.status_code == 401, (path, refused.text)
             assert_error_shape(refused.json(), 401, "X-Sandbox-Token")
