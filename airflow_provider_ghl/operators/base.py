@@ -119,7 +119,16 @@ class GHLCustomFieldsOperator(GHLOperator):
     argument_docs: ClassVar[dict[str, str]] = {
         "custom_fields": "``{field name, key or id: value}``, resolved to ids with List Custom Fields",
     }
-    custom_field_model: ClassVar[str] = "contact"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "operation" in cls.__dict__ and cls.op.custom_field_model is None:
+            raise TypeError(f"{cls.__name__}: {cls.op.key} carries no custom fields (catalog custom_field_model)")
+
+    @property
+    def custom_field_model(self) -> str:
+        """The List Custom Fields ``model`` of the operation's records (catalog ``custom_field_model``)."""
+        return self.op.custom_field_model or ""
 
     def validate(self) -> None:
         super().validate()

@@ -18,7 +18,6 @@ class _OpportunityOperator(GHLOperator):
 
 class _OpportunityWriteOperator(GHLCustomFieldsOperator):
     record_kind: ClassVar[str | None] = "opportunity"
-    custom_field_model: ClassVar[str] = "opportunity"
 
 
 class GHLCreateOpportunityOperator(_OpportunityWriteOperator):
