@@ -89,6 +89,15 @@ class Incremental:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordLink:
+    """The record of HighLevel's app (``contact``, ``opportunity``, ``appointment``) an operation creates or touches."""
+
+    kind: str
+    argument: str | None
+    """The path argument holding the record's id (``None``: only the answer carries it)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     key: str
     class_name: str
@@ -133,6 +142,8 @@ class Operation:
     """When a collection's records were created and changed; ``None``: they carry no such field."""
     custom_field_model: str | None
     """The List Custom Fields ``model`` of the custom fields its records or body carry (``contact``, ``opportunity``)."""
+    record_link: RecordLink | None
+    """The record an action's "View in HighLevel" link opens."""
     path_arguments: dict[str, str] = field(default_factory=dict, compare=False)
     """Python argument name -> HighLevel path placeholder."""
 
@@ -354,6 +365,7 @@ def _operation(data: dict) -> Operation:
         contact_argument=data["contact_argument"],
         timestamps=Timestamps(**data["timestamps"]) if data["timestamps"] else None,
         custom_field_model=data["custom_field_model"],
+        record_link=RecordLink(**data["record_link"]) if data["record_link"] else None,
         path_arguments={p.argument: p.name for p in path_params},
     )
 

@@ -27,7 +27,7 @@ OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
 OVERRIDABLE = ("path_arguments", "location", "records_key", "idempotent", "relaxed_body_fields", "timestamps",
-               "incremental", "columns_from", "custom_field_model")
+               "incremental", "columns_from", "custom_field_model", "record_link")
 """The facts an override may set for an operation."""
 
 # Airflow's own BaseOperator/BaseSensorOperator arguments: a path argument must never shadow one.
@@ -45,6 +45,10 @@ RESERVED_ARGUMENTS = {
     "timeout", "mode", "soft_fail", "exponential_backoff", "max_wait", "silent_fail", "never_fail",
     "deferrable", "body", "query", "ghl_conn_id", "condition",
 }
+
+# The records HighLevel's app has a page for (links.RECORD_PAGES), by the path argument that names one. An
+# operation links the record its answer is (record key) or its path names.
+LINKED_RECORDS = {"contact": "contact_id", "opportunity": "opportunity_id", "appointment": "event_id"}
 
 # HighLevel's names for when a record was created and last changed: the first one a record schema lists wins.
 CREATED_FIELDS = ("dateAdded", "createdAt")
@@ -159,6 +163,16 @@ def add_record_facts(operations: list[dict], overrides: dict) -> None:
         carries = "customFields" in fields or "customFields" in ((op["body"] or {}).get("properties") or {})
         model = model_of_area.get(op["area"]) if carries else None
         op["custom_field_model"] = override(overrides, key, "custom_field_model", model)
+        op["record_link"] = override(overrides, key, "record_link", record_link(op))
+
+
+def record_link(op: dict) -> dict | None:
+    """The record of HighLevel's app an operation creates or touches, and the path argument holding its id."""
+    arguments = [param["argument"] for param in op["path_params"]]
+    for kind, argument in LINKED_RECORDS.items():
+        if op["record_key"] == kind or argument in arguments:
+            return {"kind": kind, "argument": argument if argument in arguments else None}
+    return None
 
 
 def build(reference: Path, overrides: dict | None = None) -> dict:
