@@ -60,19 +60,46 @@ def test_every_operation_exists_in_its_official_spec():
         assert op.method.lower() in paths[op.path], f"{op.key}: {op.method} {op.path} not in the spec"
 
 
-def test_path_arguments_are_snake_case_and_never_shadow_airflow_arguments():
+def declared_classes() -> list[type]:
+    """Every operator and sensor class that declares a catalog operation."""
+    import importlib
+    import pkgutil
+
+    import airflow_provider_ghl.operators
+    import airflow_provider_ghl.sensors
+
+    classes = []
+    for package in (airflow_provider_ghl.operators, airflow_provider_ghl.sensors):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            classes += [value for value in vars(module).values()
+                        if isinstance(value, type) and "operation" in value.__dict__ and value.__module__ == module.__name__]
+    return classes
+
+
+def test_path_arguments_are_snake_case_and_never_shadow_another_argument():
     from airflow.sdk import BaseOperator, BaseSensorOperator
 
-    airflow_arguments = set(inspect.signature(BaseOperator.__init__).parameters) | set(
-        inspect.signature(BaseSensorOperator.__init__).parameters
-    )
+    from airflow_provider_ghl.declare import COMMON_ARGUMENTS
+
     for op in operations().values():
         arguments = [p.argument for p in op.path_params]
         assert len(arguments) == len(set(arguments)), op.key
         for argument in arguments:
             assert re.fullmatch(r"[a-z][a-z0-9_]*", argument), (op.key, argument)
-            assert argument not in airflow_arguments, (op.key, argument)
-            assert argument not in {"body", "query", "location_id"} or argument == "location_id", (op.key, argument)
+    airflow_arguments = set(inspect.signature(BaseOperator.__init__).parameters) | set(
+        inspect.signature(BaseSensorOperator.__init__).parameters
+    )
+    classes = declared_classes()
+    assert {cls.operation for cls in classes} == set(operations())
+    for cls in classes:
+        # A path argument named like Airflow's, the provider's or the declaration's own would silently take its value.
+        others = airflow_arguments | set(COMMON_ARGUMENTS) - {"location_id"}
+        others |= {name for klass in cls.__mro__ for name in vars(klass).get("extra_arguments", {})}
+        others |= {name for klass in cls.__mro__[1:] if "__init__" in vars(klass)
+                   for name in inspect.signature(vars(klass)["__init__"]).parameters} - {"self", "kwargs", "location_id"}
+        clashes = {p.argument for p in cls.op.path_params} & others
+        assert not clashes, f"{cls.__name__}: path arguments {clashes} shadow other arguments"
 
 
 def test_collections_say_where_their_records_are():

@@ -30,22 +30,6 @@ OVERRIDABLE = ("path_arguments", "location", "records_key", "idempotent", "relax
                "incremental", "columns_from", "custom_field_model", "record_link")
 """The facts an override may set for an operation."""
 
-# Airflow's own BaseOperator/BaseSensorOperator arguments: a path argument must never shadow one.
-RESERVED_ARGUMENTS = {
-    "task_id", "owner", "email", "email_on_retry", "email_on_failure", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "start_date", "end_date", "depends_on_past",
-    "ignore_first_depends_on_past", "wait_for_past_depends_before_skipping", "wait_for_downstream",
-    "dag", "params", "default_args", "priority_weight", "weight_rule", "queue", "pool", "pool_slots",
-    "sla", "execution_timeout", "on_execute_callback", "on_failure_callback", "on_success_callback",
-    "on_retry_callback", "on_skipped_callback", "pre_execute", "post_execute", "trigger_rule",
-    "resources", "run_as_user", "task_concurrency", "map_index_template", "max_active_tis_per_dag",
-    "max_active_tis_per_dagrun", "executor", "executor_config", "do_xcom_push", "multiple_outputs",
-    "inlets", "outlets", "task_group", "doc", "doc_md", "doc_json", "doc_yaml", "doc_rst",
-    "logger_name", "allow_nested_operators", "render_template_as_native_obj", "poke_interval",
-    "timeout", "mode", "soft_fail", "exponential_backoff", "max_wait", "silent_fail", "never_fail",
-    "deferrable", "body", "query", "ghl_conn_id", "condition",
-}
-
 # The records HighLevel's app has a page for (links.RECORD_PAGES), by the path argument that names one. An
 # operation links the record its answer is (record key) or its path names.
 LINKED_RECORDS = {"contact": "contact_id", "opportunity": "opportunity_id", "appointment": "event_id"}
@@ -194,8 +178,6 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
         for name in re.findall(r"{(\w+)}", row["path"]):
             renamed = overrides["path_names"].get(name, {}).get("value")
             argument = override(overrides, key, "path_arguments", {}).get(name) or renamed or snake(name)
-            if argument in RESERVED_ARGUMENTS:
-                raise SystemExit(f"{row['key']}: path argument {argument!r} clashes with an Airflow argument")
             path_params.append({"name": name, "argument": argument, "declared": name in declared})
 
         query_params = [
