@@ -26,7 +26,7 @@ OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
-OVERRIDABLE = ("path_arguments", "location", "records_key", "idempotent", "relaxed_body_fields", "timestamps",
+OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields", "timestamps",
                "incremental", "columns_from", "custom_field_model", "record_link")
 """The facts an override may set for an operation."""
 
@@ -222,6 +222,7 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
                 records_key = arrays[0] if len(arrays) == 1 else None
 
         record_key, record_fields = record_shape(spec, common, response_schema, records_key)
+        record_key = override(overrides, key, "record_key", record_key)
 
         if (location := override(overrides, key, "location")) is not None:
             pass
