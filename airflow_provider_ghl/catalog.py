@@ -132,6 +132,8 @@ class Operation:
     notes: str
     relaxed_body_fields: tuple[str, ...]
     """Body fields the spec marks required but HighLevel does not enforce."""
+    undeclared_body_fields: dict[str, str]
+    """Body fields HighLevel accepts that the official request schema omits (spec gaps): name -> JSON type."""
     columns_from: str | None
     """The operation whose record schema describes these records, where this one's is empty (a spec gap)."""
     incremental: Incremental | None
@@ -359,6 +361,7 @@ def _operation(data: dict) -> Operation:
         deprecated=data["deprecated"],
         notes=data["notes"],
         relaxed_body_fields=tuple(data["relaxed_body_fields"]),
+        undeclared_body_fields=data["undeclared_body_fields"],
         columns_from=data["columns_from"],
         incremental=Incremental(incremental["how"], tuple(incremental["watches"]), incremental["query"])
         if incremental else None,

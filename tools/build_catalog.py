@@ -26,7 +26,8 @@ OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
-OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields", "timestamps",
+OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields",
+               "undeclared_body_fields", "timestamps",
                "incremental", "columns_from", "custom_field_model", "record_link")
 """The facts an override may set for an operation."""
 
@@ -278,6 +279,7 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
                 "deprecated": bool(operation.get("deprecated")),
                 "notes": row["notes"],
                 "relaxed_body_fields": override(overrides, key, "relaxed_body_fields", []),
+                "undeclared_body_fields": override(overrides, key, "undeclared_body_fields", {}),
                 "columns_from": override(overrides, key, "columns_from"),
                 "incremental": override(overrides, key, "incremental"),
                 "contact_argument": next((p["argument"] for p in path_params if p["name"] == "contactId"), None),

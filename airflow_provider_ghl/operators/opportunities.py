@@ -7,8 +7,6 @@ custom fields by name, key or id, resolved with List Custom Fields).
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from airflow_provider_ghl.operators.base import GHLCustomFieldsOperator, GHLOperator
 
 
@@ -58,8 +56,6 @@ class GHLUpsertOpportunityOperator(GHLCustomFieldsOperator):
     """
 
     operation = "upsert_opportunity"
-    # HighLevel's upsert matches on contactId, which its official DTO leaves out.
-    undeclared_body_fields: ClassVar[dict[str, str]] = {"contactId": "string"}
 
 
 class GHLDeleteOpportunityOperator(GHLOperator):
