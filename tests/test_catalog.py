@@ -15,6 +15,7 @@ import pytest
 
 from airflow_provider_ghl.catalog import CATALOG_FILE, get_operation, operations
 from airflow_provider_ghl.exceptions import GHLInputError
+from airflow_provider_ghl.polling import WATCHES
 from tests.openapi import REFERENCE, spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +190,7 @@ def test_facts_that_read_other_operations_are_consistent():
         if op.incremental is not None:  # narrowing selects by the watched field: the records must carry it
             assert op.is_collection and op.timestamps is not None, op.key
             assert all(op.timestamps.field_for(watch) for watch in op.incremental.watches), op.key
+            assert set(op.incremental.watches) <= set(WATCHES), op.key
         if op.timestamps is not None:
             assert op.is_collection, op.key
     models = set(get_operation("list_custom_fields").query_param("model").enum) - {"all"}

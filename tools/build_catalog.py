@@ -27,8 +27,7 @@ OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
 OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields",
-               "undeclared_body_fields", "timestamps",
-               "incremental", "columns_from", "custom_field_model", "record_link")
+               "undeclared_body_fields", "timestamps", "incremental", "columns_from", "custom_field_model", "record_link")
 """The facts an override may set for an operation."""
 
 # The records HighLevel's app has a page for (links.RECORD_PAGES), by the path argument that names one. An
@@ -123,19 +122,19 @@ def check_overrides(overrides: dict, keys: set[str]) -> None:
 
 
 def add_record_facts(operations: list[dict], overrides: dict) -> None:
-    """Facts that read other operations: where a collection's columns come from, its timestamps, custom fields."""
+    """Facts derived from the whole catalog: timestamps (from the records' schema, or the schema ``columns_from``
+    names), custom field model and record link, each unless an override says otherwise."""
     by_key = {op["key"]: op for op in operations}
     # HighLevel's custom field models are List Custom Fields' ``model`` values ("all" lists every model); each
     # belongs to the API area named after its plural (contact -> contacts, opportunity -> opportunities).
     model_param = next(q for q in by_key["list_custom_fields"]["query_params"] if q["name"] == "model")
     areas = {op["area"] for op in operations}
     model_of_area = {}
-    for model in model_param["enum"]:
-        plural = [area for area in (model + "s", model[:-1] + "ies") if area in areas]
-        if model != "all":
-            if not plural:
-                raise SystemExit(f"custom field model {model!r} names no API area")
-            model_of_area[plural[0]] = model
+    for model in (m for m in model_param["enum"] if m != "all"):
+        area = next((a for a in (model + "s", model[:-1] + "ies") if a in areas), None)
+        if area is None:
+            raise SystemExit(f"custom field model {model!r} names no API area")
+        model_of_area[area] = model
     for op in operations:
         key = op["key"]
         fields = by_key[op["columns_from"]]["record_fields"] if op["columns_from"] else op["record_fields"]
