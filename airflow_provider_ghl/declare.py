@@ -109,8 +109,6 @@ class DeclaredOperation:
     """One line about each extra argument, for the generated docstring."""
     filled_body_fields: ClassVar[frozenset[str]] = frozenset()
     """Body fields a declaration fills from its own arguments (so callers need not)."""
-    undeclared_body_fields: ClassVar[dict[str, str]] = {}
-    """Body fields HighLevel accepts that the official request schema omits (spec gaps): name -> JSON type."""
 
     template_fields: Sequence[str] = FIXED_TEMPLATE_FIELDS
     template_fields_renderers: ClassVar[dict[str, str]] = {"body": "json", "query": "json", "custom_fields": "json"}
@@ -183,7 +181,7 @@ class DeclaredOperation:
         if missing:
             self.fail(f"body is missing required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                       f"Add {', '.join(missing)} to body= (the official request schema requires them).")
-        known = {**op.body.properties, **self.undeclared_body_fields}
+        known = {**op.body.properties, **op.undeclared_body_fields}
         if not known:  # the official schema is empty (a spec gap): nothing to check against
             return
         unknown = sorted(set(body) - set(known))

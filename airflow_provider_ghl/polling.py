@@ -20,47 +20,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-# Which fields say when a record was created and when it last changed, per collection operation.
-# Where HighLevel's schema lacks them (or a record does not carry them) the poll falls back to a cursor.
-TIMESTAMP_FIELDS: dict[str, tuple[str | None, str | None]] = {
-    "search_contacts": ("dateAdded", "dateUpdated"),
-    "list_contacts": ("dateAdded", "dateUpdated"),
-    "get_contacts_by_business": ("dateAdded", "dateUpdated"),
-    "get_contact_appointments": ("dateAdded", "dateUpdated"),
-    "get_contact_tasks": ("dateAdded", "dateUpdated"),
-    "get_contact_notes": ("dateAdded", "dateUpdated"),
-    "list_calendar_events": ("dateAdded", "dateUpdated"),
-    "list_blocked_slots": ("dateAdded", "dateUpdated"),
-    "list_appointment_notes": ("dateAdded", "dateUpdated"),
-    "search_opportunities": ("createdAt", "updatedAt"),
-    "search_conversations": ("dateAdded", "dateUpdated"),
-    "get_messages_by_conversation": ("dateAdded", "dateAdded"),
-    "list_businesses_by_location": ("createdAt", "updatedAt"),
-    "list_workflows": ("createdAt", "updatedAt"),
-    "get_blog_posts": ("publishedAt", "updatedAt"),
-    "get_blog_authors": (None, "updatedAt"),
-    "get_blog_categories": (None, "updatedAt"),
-}
+from airflow_provider_ghl.catalog import Incremental, get_operation
+
 WATCHES = ("new", "updated")
 MILLISECOND = timedelta(milliseconds=1)
-# How each operation can be asked for only what changed since a time (cursor or data interval start), so an
-# idle poll costs one request however many records the location holds:
-#   "search_filter": Search Contacts takes a ``range`` filter on dateAdded/dateUpdated and a sort on them:
-#       HighLevel returns only the records at or after the cursor, oldest first (exactly-once is kept by the
-#       cursor's ids at its timestamp, re-read by ``gte``).
-#   "start_date": Search Conversations filters dateAdded with ``startDate`` (epoch ms), so ``watch="new"`` only.
-#   "newest_first": the listing is newest first on the created field (Search Opportunities with
-#       ``order=added_desc``; a conversation's messages): reading stops at the first record older than the
-#       cursor, so ``watch="new"`` only.
-# Everything else is listed whole on every poll: HighLevel offers no "changed since" filter or sort for
-# opportunities' or conversations' updatedAt/dateUpdated, list_contacts, businesses, users, blogs or workflows;
-# single-page lists (tasks, notes, calendars) and time windows (calendar events) cost one request anyway.
-INCREMENTAL: dict[str, tuple[str, tuple[str, ...]]] = {
-    "search_contacts": ("search_filter", WATCHES),
-    "search_conversations": ("start_date", ("new",)),
-    "search_opportunities": ("newest_first", ("new",)),
-    "get_messages_by_conversation": ("newest_first", WATCHES),  # dateAdded for both: messages never change
-}
+# How each operation can be asked for only what changed since a time (cursor or data interval start) is its
+# catalog ``incremental`` (see catalog.Incremental), so an idle poll costs one request however many records the
+# location holds. Search Contacts' range filter returns only the records at or after the cursor, oldest first
+# (exactly-once is kept by the cursor's ids at its timestamp, re-read by ``gte``). Everything else is listed
+# whole on every poll: single-page lists (tasks, notes, calendars) and time windows cost one request anyway.
 FIRST_RUN = ("deliver", "skip")
 
 
@@ -137,8 +105,8 @@ class CollectionPoll:
     field_name: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        created, updated = TIMESTAMP_FIELDS.get(self.operation, (None, None))
-        self.field_name = updated if self.watch == "updated" else created
+        timestamps = get_operation(self.operation).timestamps
+        self.field_name = timestamps.field_for(self.watch) if timestamps else None
 
     @property
     def timestamped(self) -> bool:
@@ -156,17 +124,18 @@ class CollectionPoll:
         return parse_timestamp(cursor["after"])
 
     def narrow(self, arguments: dict[str, Any], *, all_records_count: bool = True) -> Narrowed:
-        """``arguments`` (for ``hook.paginate``) narrowed to what changed since the watermark (see INCREMENTAL).
+        """``arguments`` (for ``hook.paginate``) narrowed to what changed since the watermark (catalog ``incremental``).
 
         ``all_records_count``: every record read counts for the cursor (no condition drops some), so a first
         poll with ``first_run="skip"`` may read only the newest ones."""
-        how, watches = INCREMENTAL.get(self.operation, ("", ()))
+        incremental = get_operation(self.operation).incremental
         since = self.since()
-        if self.watch not in watches:
+        if incremental is None or self.watch not in incremental.watches:
             return Narrowed(arguments)
+        how = incremental.how
         if since is None:
             baseline = self.cursor is None and self.interval is None and self.first_run == "skip" and all_records_count
-            return self._newest_only(arguments, how) if baseline else Narrowed(arguments)
+            return self._newest_only(arguments, incremental) if baseline else Narrowed(arguments)
         arguments = dict(arguments)
         field_name = self.field_name
         if how == "search_filter":
@@ -190,20 +159,21 @@ class CollectionPoll:
             arguments["query"] = query
             return Narrowed(arguments, how=f"startDate {since.isoformat()}")
         if how == "newest_first":
-            return Narrowed(self._newest_first(arguments), older_than=since,
+            return Narrowed(self._newest_first(arguments, incremental), older_than=since,
                             how=f"newest first, down to {since.isoformat()}")
         return Narrowed(arguments)
 
-    def _newest_first(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        if self.operation == "search_opportunities":
-            arguments = {**arguments, "query": {**(arguments.get("query") or {}), "order": "added_desc"}}
+    @staticmethod
+    def _newest_first(arguments: dict[str, Any], incremental: Incremental) -> dict[str, Any]:
+        if incremental.query:
+            arguments = {**arguments, "query": {**(arguments.get("query") or {}), **incremental.query}}
         return arguments
 
-    def _newest_only(self, arguments: dict[str, Any], how: str) -> Narrowed:
-        if how == "newest_first":
-            return Narrowed(self._newest_first(arguments), newest_only=True, how="newest only")
+    def _newest_only(self, arguments: dict[str, Any], incremental: Incremental) -> Narrowed:
+        if incremental.how == "newest_first":
+            return Narrowed(self._newest_first(arguments, incremental), newest_only=True, how="newest only")
         body = arguments.get("body") or {}
-        if how != "search_filter" or "sort" in body:  # a caller's own sort: the newest may come anywhere
+        if incremental.how != "search_filter" or "sort" in body:  # a caller's own sort: the newest may come anywhere
             return Narrowed(arguments)
         body = {**body, "sort": [{"field": self.field_name, "direction": "desc"}]}
         return Narrowed({**arguments, "body": body}, newest_only=True, how="newest only")

@@ -1,9 +1,11 @@
 """Build ``airflow_provider_ghl/catalog.json`` from HighLevel's reference material.
 
 The catalog is the provider's single source of truth: the hook, the operator and sensor classes,
-the sandbox's routes and the README's table all read it. It is generated from the product catalog
-(``operations.csv``) and the official OpenAPI files, and ``tests/test_catalog.py`` fails when the
-committed file is out of date.
+polling, the export, the sandbox's routes and the README's table all read it. It is generated from the
+product catalog (``operations.csv``) and the official OpenAPI files, plus ``catalog_overrides.json`` for
+what the reference does not say (spec gaps, HighLevel behaviour, product decisions, each with its why).
+This module is code only: every per-operation fact is in one of those files. ``tests/test_catalog.py``
+fails when the committed catalog is out of date.
 
     python tools/build_catalog.py [--reference reference] [--check]
 """
@@ -16,83 +18,35 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = ROOT / "reference"
 OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 
-# Path parameters become keyword arguments named after what they identify. Generic names
-# (``id``, ``type``) are qualified by the resource the path addresses.
-PATH_ARGUMENT_OVERRIDES = {
-    ("get_contact_note", "id"): "note_id",
-    ("update_contact_note", "id"): "note_id",
-    ("delete_contact_note", "id"): "note_id",
-    ("get_calendar_resource", "id"): "resource_id",
-    ("update_calendar_resource", "id"): "resource_id",
-    ("delete_calendar_resource", "id"): "resource_id",
-    ("get_opportunity", "id"): "opportunity_id",
-    ("update_opportunity", "id"): "opportunity_id",
-    ("delete_opportunity", "id"): "opportunity_id",
-    ("update_opportunity_status", "id"): "opportunity_id",
-    ("add_opportunity_followers", "id"): "opportunity_id",
-    ("remove_opportunity_followers", "id"): "opportunity_id",
-    ("get_email", "id"): "email_message_id",
-    ("get_message", "id"): "message_id",
-    ("bulk_update_contact_tags", "type"): "tag_action",
-    ("get_association_key", "key_name"): "association_key",
-}
-# ``taskId`` would become ``task_id``, Airflow's own task identifier: it is the contact task's id.
-PATH_NAME_OVERRIDES = {"taskId": "contact_task_id"}
+OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
+"""What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
+OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields",
+               "undeclared_body_fields", "timestamps", "incremental", "columns_from", "custom_field_model", "record_link")
+"""The facts an override may set for an operation."""
 
-# Airflow's own BaseOperator/BaseSensorOperator arguments: a path argument must never shadow one.
-RESERVED_ARGUMENTS = {
-    "task_id", "owner", "email", "email_on_retry", "email_on_failure", "retries", "retry_delay",
-    "retry_exponential_backoff", "max_retry_delay", "start_date", "end_date", "depends_on_past",
-    "ignore_first_depends_on_past", "wait_for_past_depends_before_skipping", "wait_for_downstream",
-    "dag", "params", "default_args", "priority_weight", "weight_rule", "queue", "pool", "pool_slots",
-    "sla", "execution_timeout", "on_execute_callback", "on_failure_callback", "on_success_callback",
-    "on_retry_callback", "on_skipped_callback", "pre_execute", "post_execute", "trigger_rule",
-    "resources", "run_as_user", "task_concurrency", "map_index_template", "max_active_tis_per_dag",
-    "max_active_tis_per_dagrun", "executor", "executor_config", "do_xcom_push", "multiple_outputs",
-    "inlets", "outlets", "task_group", "doc", "doc_md", "doc_json", "doc_yaml", "doc_rst",
-    "logger_name", "allow_nested_operators", "render_template_as_native_obj", "poke_interval",
-    "timeout", "mode", "soft_fail", "exponential_backoff", "max_wait", "silent_fail", "never_fail",
-    "deferrable", "body", "query", "ghl_conn_id", "condition",
-}
+# The records HighLevel's app has a page for (links.RECORD_PAGES), by the path argument that names one. An
+# operation links the record its answer is (record key) or its path names.
+LINKED_RECORDS = {"contact": "contact_id", "opportunity": "opportunity_id", "appointment": "event_id"}
 
-# What each pagination text of operations.csv means, as a machine-readable style.
-PAGINATION_RULES: list[tuple[str, dict]] = [
-    (r"^n/a$|^none$|^none \(returns all\)$", {"style": "none"}),
-    (r"^body page\+pageLimit", {"style": "search_after", "limit_param": "pageLimit", "max_limit": 500}),
-    (r"^cursor startAfterId\+startAfter", {"style": "start_after", "limit_param": "limit", "max_limit": 100}),
-    (r"^page/limit \(<=100\) plus cursor", {"style": "start_after", "limit_param": "limit", "max_limit": 100}),
-    (r"^body skip/limit", {"style": "body_skip_limit", "limit_param": "limit", "max_limit": 100}),
-    (r"^limit \(default 20\) \+ cursor startAfterDate", {"style": "start_after_date", "limit_param": "limit", "max_limit": 100}),
-    (r"^cursor lastMessageId", {"style": "last_message_id", "limit_param": "limit", "max_limit": 100}),
-    (r"^time window startDate/endDate", {"style": "time_window", "window": ["startDate", "endDate"], "max_days": 31}),
-    (r"^time window startTime/endTime", {"style": "time_window", "window": ["startTime", "endTime"]}),
-    (r"^limit/offset", {"style": "offset", "offset_param": "offset", "limit_param": "limit", "max_limit": 100}),
-    (r"^skip/limit", {"style": "offset", "offset_param": "skip", "limit_param": "limit", "max_limit": 100}),
-]
-
-# Where the official response schema leaves the record list undeclared (spec gaps), HighLevel's
-# documented key is used.
-RECORDS_KEY_OVERRIDES = {
-    "search_contacts": "contacts",
-    "find_associations": "associations",
-    "get_relations_by_record": "relations",
-    "get_free_slots": None,
-}
+# HighLevel's names for when a record was created and last changed: the first one a record schema lists wins.
+CREATED_FIELDS = ("dateAdded", "createdAt")
+UPDATED_FIELDS = ("dateUpdated", "updatedAt")
 
 
-# POSTs that can be sent twice with the same effect (searches, upserts, set-like additions). Every
-# other POST creates something: after an ambiguous failure it must be reconciled, not resent.
-IDEMPOTENT_POST_PREFIXES = ("search_", "upsert_", "filter_", "validate_", "add_tags", "bulk_", "send_agent_typing")
-IDEMPOTENT_POSTS = {"add_contact_followers", "add_opportunity_followers"}
+def load_overrides(path: Path = OVERRIDES) -> dict:
+    return json.loads(path.read_text())
 
 
-def idempotent(key: str, method: str) -> bool:
-    return method != "POST" or key.startswith(IDEMPOTENT_POST_PREFIXES) or key in IDEMPOTENT_POSTS
+def override(overrides: dict, key: str, fact: str, default: Any = None) -> Any:
+    """The overridden ``fact`` of operation ``key``, or ``default`` when the reference alone decides it."""
+    entry = overrides["operations"].get(key, {}).get(fact)
+    return default if entry is None else entry["value"]
 
 
 def snake(name: str) -> str:
@@ -133,10 +87,11 @@ def parse_scopes(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scopes)), token_types or ["location"]
 
 
-def pagination(text: str) -> dict:
-    for pattern, style in PAGINATION_RULES:
-        if re.search(pattern, text):
-            return dict(style)
+def pagination(text: str, rules: list[dict]) -> dict:
+    """The machine-readable paging style of an operations.csv pagination text."""
+    for rule in rules:  # catalog_overrides.json's pagination_rules, first match wins
+        if re.search(rule["pattern"], text):
+            return dict(rule["value"])
     raise SystemExit(f"no pagination rule matches {text!r}")
 
 
@@ -154,13 +109,66 @@ def record_shape(spec: dict, common: dict, response_schema: dict | None, records
     return None, sorted(properties)
 
 
-def build(reference: Path) -> dict:
+def check_overrides(overrides: dict, keys: set[str]) -> None:
+    """Every override names an operation of operations.csv and a known fact, and says why it exists."""
+    for key, facts in overrides["operations"].items():
+        if key not in keys:
+            raise SystemExit(f"catalog_overrides.json: {key!r} is not an operation of operations.csv")
+        for fact, entry in facts.items():
+            if fact not in OVERRIDABLE:
+                raise SystemExit(f"catalog_overrides.json: {key}.{fact} is not a fact an override can set")
+            if set(entry) != {"value", "why"} or not str(entry["why"]).strip():
+                raise SystemExit(f"catalog_overrides.json: {key}.{fact} needs exactly a value and a why")
+
+
+def add_record_facts(operations: list[dict], overrides: dict) -> None:
+    """Facts derived from the whole catalog: timestamps (from the records' schema, or the schema ``columns_from``
+    names), custom field model and record link, each unless an override says otherwise."""
+    by_key = {op["key"]: op for op in operations}
+    # HighLevel's custom field models are List Custom Fields' ``model`` values ("all" lists every model); each
+    # belongs to the API area named after its plural (contact -> contacts, opportunity -> opportunities).
+    model_param = next(q for q in by_key["list_custom_fields"]["query_params"] if q["name"] == "model")
+    areas = {op["area"] for op in operations}
+    model_of_area = {}
+    for model in (m for m in model_param["enum"] if m != "all"):
+        area = next((a for a in (model + "s", model[:-1] + "ies") if a in areas), None)
+        if area is None:
+            raise SystemExit(f"custom field model {model!r} names no API area")
+        model_of_area[area] = model
+    for op in operations:
+        key = op["key"]
+        fields = by_key[op["columns_from"]]["record_fields"] if op["columns_from"] else op["record_fields"]
+        derived = None
+        if op["records_key"] is not None:
+            created = next((name for name in CREATED_FIELDS if name in fields), None)
+            updated = next((name for name in UPDATED_FIELDS if name in fields), None)
+            derived = {"created": created, "updated": updated} if created or updated else None
+        op["timestamps"] = override(overrides, key, "timestamps", derived)
+        carries = "customFields" in fields or "customFields" in ((op["body"] or {}).get("properties") or {})
+        model = model_of_area.get(op["area"]) if carries else None
+        op["custom_field_model"] = override(overrides, key, "custom_field_model", model)
+        op["record_link"] = override(overrides, key, "record_link", record_link(op))
+
+
+def record_link(op: dict) -> dict | None:
+    """The record of HighLevel's app an operation creates or touches, and the path argument holding its id."""
+    arguments = [param["argument"] for param in op["path_params"]]
+    for kind, argument in LINKED_RECORDS.items():
+        if op["record_key"] == kind or argument in arguments:
+            return {"kind": kind, "argument": argument if argument in arguments else None}
+    return None
+
+
+def build(reference: Path, overrides: dict | None = None) -> dict:
+    overrides = load_overrides() if overrides is None else overrides
     common = json.loads((reference / "common" / "common-schemas.json").read_text())
     specs: dict[str, dict] = {}
     operations = []
     with (reference / "operations.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
+    check_overrides(overrides, {row["key"] for row in rows})
     for row in rows:
+        key = row["key"]
         area = row["area"]
         spec = specs.setdefault(area, json.loads((reference / "openapi" / f"{area}.json").read_text()))
         operation = spec["paths"][row["path"]][row["method"].lower()]
@@ -168,13 +176,13 @@ def build(reference: Path) -> dict:
 
         path_params = []
         for name in re.findall(r"{(\w+)}", row["path"]):
-            argument = PATH_ARGUMENT_OVERRIDES.get((row["key"], name)) or PATH_NAME_OVERRIDES.get(name) or snake(name)
-            if argument in RESERVED_ARGUMENTS:
-                raise SystemExit(f"{row['key']}: path argument {argument!r} clashes with an Airflow argument")
+            renamed = overrides["path_names"].get(name, {}).get("value")
+            argument = override(overrides, key, "path_arguments", {}).get(name) or renamed or snake(name)
             path_params.append({"name": name, "argument": argument, "declared": name in declared})
 
         query_params = [
-            {"name": p["name"], "required": bool(p.get("required")), "type": json_type(spec, p.get("schema"), common)}
+            {"name": p["name"], "required": bool(p.get("required")), "type": json_type(spec, p.get("schema"), common),
+             "enum": (resolve(spec, p.get("schema"), common) or {}).get("enum")}
             for p in operation.get("parameters", [])
             if p.get("in") == "query"
         ]
@@ -197,15 +205,15 @@ def build(reference: Path) -> dict:
         response_schema = (
             operation["responses"][success].get("content", {}).get("application/json", {}).get("schema")
         )
-        paging = pagination(row["pagination"])
+        paging = pagination(row["pagination"], overrides["pagination_rules"])
         limit_schema = declared.get(paging.get("limit_param", ""), {}).get("schema", {})
         if "maximum" in limit_schema:  # the spec's own page-size cap wins over the product default
             paging["max_limit"] = int(limit_schema["maximum"])
         is_collection = paging["style"] != "none" or "returns all" in row["pagination"] or row["key"].startswith("list_")
         if paging["style"] == "none" and is_collection:
             paging = {"style": "single_page"}  # the whole collection comes in one response
-        records_key = RECORDS_KEY_OVERRIDES.get(row["key"], "") if is_collection else None
-        if is_collection and row["key"] not in RECORDS_KEY_OVERRIDES:
+        records_key = override(overrides, key, "records_key", "") if is_collection else None
+        if is_collection and "records_key" not in overrides["operations"].get(key, {}):
             resolved = resolve(spec, response_schema, common) or {}
             if resolved.get("type") == "array":
                 records_key = ""  # the response is the list itself
@@ -214,14 +222,17 @@ def build(reference: Path) -> dict:
                 records_key = arrays[0] if len(arrays) == 1 else None
 
         record_key, record_fields = record_shape(spec, common, response_schema, records_key)
+        record_key = override(overrides, key, "record_key", record_key)
 
-        if any(p["name"] == "locationId" for p in path_params):
+        if (location := override(overrides, key, "location")) is not None:
+            pass
+        elif any(p["name"] == "locationId" for p in path_params):
             location = {"in": "path", "name": "locationId"}
         elif "locationId" in declared and declared["locationId"].get("in") == "query":
             location = {"in": "query", "name": "locationId"}
         elif "location_id" in declared:
             location = {"in": "query", "name": "location_id"}
-        elif (body and "locationId" in body["properties"]) or row["key"] == "search_contacts":
+        elif body and "locationId" in body["properties"]:
             location = {"in": "body", "name": "locationId"}
         else:
             location = None
@@ -249,7 +260,7 @@ def build(reference: Path) -> dict:
                 "method": row["method"],
                 "path": row["path"],
                 "version": version,
-                "idempotent": idempotent(row["key"], row["method"]),
+                "idempotent": override(overrides, key, "idempotent", row["method"] != "POST"),
                 "scopes": scopes,
                 "token_types": token_types,
                 "pagination": paging,
@@ -266,8 +277,14 @@ def build(reference: Path) -> dict:
                 "operation_id": operation.get("operationId"),
                 "deprecated": bool(operation.get("deprecated")),
                 "notes": row["notes"],
+                "relaxed_body_fields": override(overrides, key, "relaxed_body_fields", []),
+                "undeclared_body_fields": override(overrides, key, "undeclared_body_fields", {}),
+                "columns_from": override(overrides, key, "columns_from"),
+                "incremental": override(overrides, key, "incremental"),
+                "contact_argument": next((p["argument"] for p in path_params if p["name"] == "contactId"), None),
             }
         )
+    add_record_facts(operations, overrides)
     return {"source": "reference/operations.csv + openapi/ (GoHighLevel/highlevel-api-docs@0af86a4)",
             "operations": operations}
 

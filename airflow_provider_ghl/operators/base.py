@@ -24,15 +24,12 @@ from airflow_provider_ghl.links import DEFAULT_APP_URL, GHLRecordLink, record_ur
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-ID_ARGUMENTS = {"contact": "contact_id", "opportunity": "opportunity_id", "appointment": "event_id"}
-
-
 class GHLOperator(DeclaredOperation, BaseOperator):
     """Runs one HighLevel catalog operation and returns its JSON to XCom."""
 
     kind: ClassVar[str] = "A"
     record_kind: ClassVar[str | None] = None
-    """``contact``, ``opportunity`` or ``appointment``: adds the "View in HighLevel" link."""
+    """``contact``, ``opportunity`` or ``appointment`` (the catalog's ``record_link``): adds the "View in HighLevel" link."""
     ui_color = "#d9ecff"
 
     def __init__(self, **kwargs: Any) -> None:
@@ -42,7 +39,8 @@ class GHLOperator(DeclaredOperation, BaseOperator):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.record_kind:
+        if "operation" in cls.__dict__ and cls.op.record_link is not None:
+            cls.record_kind = cls.op.record_link.kind
             cls.operator_extra_links = (GHLRecordLink(),)
 
     def execute(self, context: Context) -> Any:
@@ -97,13 +95,16 @@ class GHLOperator(DeclaredOperation, BaseOperator):
             self.ghl_record_url = record_url(app_url, location, self.record_kind, record_id)
 
     def record_id(self, result: Any) -> str | None:
-        if isinstance(result, dict):
+        link = self.op.record_link
+        if link is None:
+            return None
+        # The answer is the linked record unless it is another one (a contact's task or note): then the path names it.
+        if isinstance(result, dict) and self.op.record_key in (None, link.kind):
             record = result.get(self.op.record_key) if self.op.record_key else None
-            for candidate in (record, result.get(self.record_kind or ""), result):
+            for candidate in (record, result.get(link.kind), result):
                 if isinstance(candidate, dict) and isinstance(candidate.get("id"), str):
                     return candidate["id"]
-        argument = ID_ARGUMENTS.get(self.record_kind or "")
-        value = getattr(self, argument, None) if argument else None
+        value = getattr(self, link.argument, None) if link.argument else None
         return value if isinstance(value, str) else None
 
 
@@ -119,7 +120,16 @@ class GHLCustomFieldsOperator(GHLOperator):
     argument_docs: ClassVar[dict[str, str]] = {
         "custom_fields": "``{field name, key or id: value}``, resolved to ids with List Custom Fields",
     }
-    custom_field_model: ClassVar[str] = "contact"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "operation" in cls.__dict__ and cls.op.custom_field_model is None:
+            raise TypeError(f"{cls.__name__}: {cls.op.key} carries no custom fields (catalog custom_field_model)")
+
+    @property
+    def custom_field_model(self) -> str:
+        """The List Custom Fields ``model`` of the operation's records (catalog ``custom_field_model``)."""
+        return self.op.custom_field_model or ""
 
     def validate(self) -> None:
         super().validate()

@@ -6,19 +6,7 @@ UTC. The location (``locationId``) is filled from ``location_id=`` or the connec
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from airflow_provider_ghl.operators.base import GHLOperator
-
-
-class _AppointmentOperator(GHLOperator):
-    record_kind: ClassVar[str | None] = "appointment"
-
-
-class _AppointmentNoteOperator(_AppointmentOperator):
-    def record_id(self, result: Any) -> str | None:
-        # The answer is the note; the page worth linking is its appointment's.
-        return self.appointment_id if isinstance(self.appointment_id, str) else None
 
 
 # -- groups ----------------------------------------------------------------------------------------------
@@ -119,7 +107,7 @@ class GHLDeleteCalendarOperator(GHLOperator):
 
 
 # -- appointments and blocked time -----------------------------------------------------------------------
-class GHLCreateAppointmentOperator(_AppointmentOperator):
+class GHLCreateAppointmentOperator(GHLOperator):
     """Book an appointment for a contact on a calendar.
 
     Example::
@@ -143,7 +131,7 @@ class GHLCreateAppointmentOperator(_AppointmentOperator):
     operation = "create_appointment"
 
 
-class GHLUpdateAppointmentOperator(_AppointmentOperator):
+class GHLUpdateAppointmentOperator(GHLOperator):
     """Edit an appointment: move it, confirm or cancel it, retitle it; only the fields in ``body`` change.
 
     Example: ``event_id="...", body={"appointmentStatus": "confirmed"}`` or
@@ -154,7 +142,7 @@ class GHLUpdateAppointmentOperator(_AppointmentOperator):
     operation = "update_appointment"
 
 
-class GHLDeleteCalendarEventOperator(_AppointmentOperator):
+class GHLDeleteCalendarEventOperator(GHLOperator):
     """Delete an appointment or a block slot (``event_id``); the time becomes free again.
 
     XCom: ``{"deleted": true, "operation": "delete_calendar_event", "event_id": ..., "response": {"succeeded": true}}``.
@@ -191,7 +179,7 @@ class GHLUpdateBlockSlotOperator(GHLOperator):
 
 
 # -- appointment notes -----------------------------------------------------------------------------------
-class GHLCreateAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLCreateAppointmentNoteOperator(GHLOperator):
     """Add a note to an appointment: ``appointment_id="...", body={"body": "Bring the signed proposal."}``.
 
     ``userId`` in the body names the author. XCom: ``{"note": {"id": ..., "body": ..., "dateAdded": ...}}``;
@@ -201,7 +189,7 @@ class GHLCreateAppointmentNoteOperator(_AppointmentNoteOperator):
     operation = "create_appointment_note"
 
 
-class GHLUpdateAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLUpdateAppointmentNoteOperator(GHLOperator):
     """Rewrite an appointment's note: ``appointment_id="...", note_id="...", body={"body": "..."}``.
 
     XCom: ``{"note": {...}}``; the task links to the appointment in HighLevel.
@@ -210,7 +198,7 @@ class GHLUpdateAppointmentNoteOperator(_AppointmentNoteOperator):
     operation = "update_appointment_note"
 
 
-class GHLDeleteAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLDeleteAppointmentNoteOperator(GHLOperator):
     """Delete an appointment's note (``appointment_id``, ``note_id``).
 
     XCom: ``{"deleted": true, "operation": "delete_appointment_note", "appointment_id": ..., "note_id": ..., ...}``.

@@ -3,12 +3,6 @@ from typing import Any
 
 from airflow_provider_ghl.operators.base import GHLOperator
 
-class _AppointmentOperator(GHLOperator):
-    ...
-
-class _AppointmentNoteOperator(_AppointmentOperator):
-    ...
-
 class GHLCreateCalendarGroupOperator(GHLOperator):
     def __init__(
         self,
@@ -534,7 +528,7 @@ class GHLDeleteCalendarOperator(GHLOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLCreateAppointmentOperator(_AppointmentOperator):
+class GHLCreateAppointmentOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -599,7 +593,7 @@ class GHLCreateAppointmentOperator(_AppointmentOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateAppointmentOperator(_AppointmentOperator):
+class GHLUpdateAppointmentOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -665,7 +659,7 @@ class GHLUpdateAppointmentOperator(_AppointmentOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLDeleteCalendarEventOperator(_AppointmentOperator):
+class GHLDeleteCalendarEventOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -862,7 +856,7 @@ class GHLUpdateBlockSlotOperator(GHLOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLCreateAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLCreateAppointmentNoteOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -928,7 +922,7 @@ class GHLCreateAppointmentNoteOperator(_AppointmentNoteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLUpdateAppointmentNoteOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -995,7 +989,7 @@ class GHLUpdateAppointmentNoteOperator(_AppointmentNoteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLDeleteAppointmentNoteOperator(_AppointmentNoteOperator):
+class GHLDeleteAppointmentNoteOperator(GHLOperator):
     def __init__(
         self,
         *,

@@ -12,15 +12,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class _ContactOperator(GHLOperator):
-    record_kind: ClassVar[str | None] = "contact"
-
-
-class _ContactWriteOperator(GHLCustomFieldsOperator):
-    record_kind: ClassVar[str | None] = "contact"
-
-
-class GHLCreateContactOperator(_ContactWriteOperator):
+class GHLCreateContactOperator(GHLCustomFieldsOperator):
     """Create a contact::
 
         GHLCreateContactOperator(
@@ -55,7 +47,7 @@ class GHLCreateContactOperator(_ContactWriteOperator):
         return self.hook.call("get_duplicate_contact", query=query, location_id=self.location_id).get("contact")
 
 
-class GHLUpdateContactOperator(_ContactWriteOperator):
+class GHLUpdateContactOperator(GHLCustomFieldsOperator):
     """Update a contact; only the fields in ``body`` (and ``custom_fields``) change::
 
         GHLUpdateContactOperator(task_id="promote", contact_id="{{ ti.xcom_pull('find')['contact']['id'] }}",
@@ -69,7 +61,7 @@ class GHLUpdateContactOperator(_ContactWriteOperator):
     operation = "update_contact"
 
 
-class GHLUpsertContactOperator(_ContactWriteOperator):
+class GHLUpsertContactOperator(GHLCustomFieldsOperator):
     """Create a contact, or update the one that matches by email/phone (the location's duplicate rules)::
 
         GHLUpsertContactOperator(task_id="upsert", body={"email": "ada@example.com", "firstName": "Ada"},
@@ -82,7 +74,7 @@ class GHLUpsertContactOperator(_ContactWriteOperator):
     operation = "upsert_contact"
 
 
-class GHLFindContactOperator(_ContactOperator):
+class GHLFindContactOperator(GHLOperator):
     """Look up one contact by ``contact_id`` (Get Contact), or by ``email`` and/or ``phone`` (HighLevel's
     duplicate search, which follows the location's duplicate rules)::
 
@@ -122,7 +114,7 @@ class GHLFindContactOperator(_ContactOperator):
         return {"contact": contact}
 
 
-class GHLDeleteContactOperator(_ContactOperator):
+class GHLDeleteContactOperator(GHLOperator):
     """Delete a contact (its tasks and notes go with it): ``GHLDeleteContactOperator(task_id=..., contact_id=...)``.
 
     Returns ``{"deleted": True, "operation": "delete_contact", "contact_id": ..., "response": {...}}``.
@@ -131,7 +123,7 @@ class GHLDeleteContactOperator(_ContactOperator):
     operation = "delete_contact"
 
 
-class GHLAddTagsToContactOperator(_ContactOperator):
+class GHLAddTagsToContactOperator(GHLOperator):
     """Add tags to a contact: ``contact_id=..., body={"tags": ["vip", "webinar 2026"]}``.
 
     HighLevel stores tags lower-cased; tags the contact already has stay once. Returns ``{"tags": [...]}``
@@ -141,7 +133,7 @@ class GHLAddTagsToContactOperator(_ContactOperator):
     operation = "add_tags_to_contact"
 
 
-class GHLRemoveTagsFromContactOperator(_ContactOperator):
+class GHLRemoveTagsFromContactOperator(GHLOperator):
     """Remove tags from a contact: ``contact_id=..., body={"tags": ["vip"]}``.
 
     Tags the contact does not have are ignored. Returns ``{"tags": [...]}`` (the tags left).
@@ -165,7 +157,7 @@ class GHLBulkUpdateContactTagsOperator(GHLBatchOperator):
     operation = "bulk_update_contact_tags"
 
 
-class GHLCreateContactTaskOperator(_ContactOperator):
+class GHLCreateContactTaskOperator(GHLOperator):
     """Create a task on a contact::
 
         GHLCreateContactTaskOperator(task_id="follow_up", contact_id=...,
@@ -179,7 +171,7 @@ class GHLCreateContactTaskOperator(_ContactOperator):
     operation = "create_contact_task"
 
 
-class GHLUpdateContactTaskOperator(_ContactOperator):
+class GHLUpdateContactTaskOperator(GHLOperator):
     """Update a contact's task (``contact_id``, ``contact_task_id``); only the fields in ``body`` change:
     ``body={"title": "Call again", "dueDate": "2026-12-03T10:00:00Z"}``. Returns ``{"task": {...}}``.
     """
@@ -187,7 +179,7 @@ class GHLUpdateContactTaskOperator(_ContactOperator):
     operation = "update_contact_task"
 
 
-class GHLCompleteContactTaskOperator(_ContactOperator):
+class GHLCompleteContactTaskOperator(GHLOperator):
     """Mark a contact's task completed: ``contact_id=..., contact_task_id=...`` (``completed=False`` reopens it).
 
     No body needed. Returns ``{"task": {...}}``.
@@ -204,13 +196,13 @@ class GHLCompleteContactTaskOperator(_ContactOperator):
         return arguments
 
 
-class GHLDeleteContactTaskOperator(_ContactOperator):
+class GHLDeleteContactTaskOperator(GHLOperator):
     """Delete a contact's task (``contact_id``, ``contact_task_id``). Returns ``{"deleted": True, ...}``."""
 
     operation = "delete_contact_task"
 
 
-class GHLCreateContactNoteOperator(_ContactOperator):
+class GHLCreateContactNoteOperator(GHLOperator):
     """Add a note to a contact: ``contact_id=..., body={"body": "Called, left a message", "userId": "<user id>"}``.
 
     Returns ``{"note": {...}}``.
@@ -219,7 +211,7 @@ class GHLCreateContactNoteOperator(_ContactOperator):
     operation = "create_contact_note"
 
 
-class GHLUpdateContactNoteOperator(_ContactOperator):
+class GHLUpdateContactNoteOperator(GHLOperator):
     """Edit a contact's note (``contact_id``, ``note_id``): ``body={"body": "Called back, booked a demo"}``.
 
     Returns ``{"note": {...}}``.
@@ -228,13 +220,13 @@ class GHLUpdateContactNoteOperator(_ContactOperator):
     operation = "update_contact_note"
 
 
-class GHLDeleteContactNoteOperator(_ContactOperator):
+class GHLDeleteContactNoteOperator(GHLOperator):
     """Delete a contact's note (``contact_id``, ``note_id``). Returns ``{"deleted": True, ...}``."""
 
     operation = "delete_contact_note"
 
 
-class GHLAddContactToCampaignOperator(_ContactOperator):
+class GHLAddContactToCampaignOperator(GHLOperator):
     """Add a contact to a (legacy) campaign: ``contact_id=..., campaign_id=...`` (no body).
 
     For new automations HighLevel recommends workflows (``GHLAddContactToWorkflowOperator``).
@@ -243,19 +235,19 @@ class GHLAddContactToCampaignOperator(_ContactOperator):
     operation = "add_contact_to_campaign"
 
 
-class GHLRemoveContactFromCampaignOperator(_ContactOperator):
+class GHLRemoveContactFromCampaignOperator(GHLOperator):
     """Remove a contact from one campaign: ``contact_id=..., campaign_id=...``. Returns ``{"deleted": True, ...}``."""
 
     operation = "remove_contact_from_campaign"
 
 
-class GHLRemoveContactFromAllCampaignsOperator(_ContactOperator):
+class GHLRemoveContactFromAllCampaignsOperator(GHLOperator):
     """Remove a contact from every campaign it is in (``contact_id``), e.g. after it unsubscribed."""
 
     operation = "remove_contact_from_all_campaigns"
 
 
-class GHLAddContactToWorkflowOperator(_ContactOperator):
+class GHLAddContactToWorkflowOperator(GHLOperator):
     """Enroll a contact in a workflow: ``contact_id=..., workflow_id=...``.
 
     ``body={"eventStartTime": "2026-12-01T09:00:00Z"}`` (optional) is the moment the workflow's
@@ -265,13 +257,13 @@ class GHLAddContactToWorkflowOperator(_ContactOperator):
     operation = "add_contact_to_workflow"
 
 
-class GHLRemoveContactFromWorkflowOperator(_ContactOperator):
+class GHLRemoveContactFromWorkflowOperator(GHLOperator):
     """Take a contact out of a workflow: ``contact_id=..., workflow_id=...``. Returns ``{"deleted": True, ...}``."""
 
     operation = "remove_contact_from_workflow"
 
 
-class GHLAddContactFollowersOperator(_ContactOperator):
+class GHLAddContactFollowersOperator(GHLOperator):
     """Add followers (users of the location) to a contact: ``contact_id=..., body={"followers": ["<user id>"]}``.
 
     Returns ``{"followers": [...], "followersAdded": [...]}``.
@@ -280,7 +272,7 @@ class GHLAddContactFollowersOperator(_ContactOperator):
     operation = "add_contact_followers"
 
 
-class GHLRemoveContactFollowersOperator(_ContactOperator):
+class GHLRemoveContactFollowersOperator(GHLOperator):
     """Remove followers from a contact: ``contact_id=..., body={"followers": ["<user id>"]}``.
 
     Returns ``{"followers": [...], "followersRemoved": [...]}``.

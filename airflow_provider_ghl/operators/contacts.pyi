@@ -3,13 +3,7 @@ from typing import Any
 
 from airflow_provider_ghl.operators.base import GHLBatchOperator, GHLCustomFieldsOperator, GHLOperator
 
-class _ContactOperator(GHLOperator):
-    ...
-
-class _ContactWriteOperator(GHLCustomFieldsOperator):
-    ...
-
-class GHLCreateContactOperator(_ContactWriteOperator):
+class GHLCreateContactOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -75,7 +69,7 @@ class GHLCreateContactOperator(_ContactWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateContactOperator(_ContactWriteOperator):
+class GHLUpdateContactOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -142,7 +136,7 @@ class GHLUpdateContactOperator(_ContactWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpsertContactOperator(_ContactWriteOperator):
+class GHLUpsertContactOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -208,7 +202,7 @@ class GHLUpsertContactOperator(_ContactWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLFindContactOperator(_ContactOperator):
+class GHLFindContactOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -276,7 +270,7 @@ class GHLFindContactOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLDeleteContactOperator(_ContactOperator):
+class GHLDeleteContactOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -342,7 +336,7 @@ class GHLDeleteContactOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLAddTagsToContactOperator(_ContactOperator):
+class GHLAddTagsToContactOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -408,7 +402,7 @@ class GHLAddTagsToContactOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLRemoveTagsFromContactOperator(_ContactOperator):
+class GHLRemoveTagsFromContactOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -542,7 +536,7 @@ class GHLBulkUpdateContactTagsOperator(GHLBatchOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLCreateContactTaskOperator(_ContactOperator):
+class GHLCreateContactTaskOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -608,7 +602,7 @@ class GHLCreateContactTaskOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateContactTaskOperator(_ContactOperator):
+class GHLUpdateContactTaskOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -675,7 +669,7 @@ class GHLUpdateContactTaskOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLCompleteContactTaskOperator(_ContactOperator):
+class GHLCompleteContactTaskOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -743,7 +737,7 @@ class GHLCompleteContactTaskOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLDeleteContactTaskOperator(_ContactOperator):
+class GHLDeleteContactTaskOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -810,7 +804,7 @@ class GHLDeleteContactTaskOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLCreateContactNoteOperator(_ContactOperator):
+class GHLCreateContactNoteOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -876,74 +870,7 @@ class GHLCreateContactNoteOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateContactNoteOperator(_ContactOperator):
-    def __init__(
-        self,
-        *,
-        contact_id: str | int,
-        note_id: str | int,
-        task_id: str,
-        body: Any = ...,
-        query: Any = ...,
-        location_id: Any = ...,
-        ghl_conn_id: Any = ...,
-        owner: Any = ...,
-        email: Any = ...,
-        email_on_retry: Any = ...,
-        email_on_failure: Any = ...,
-        retries: Any = ...,
-        retry_delay: Any = ...,
-        retry_exponential_backoff: Any = ...,
-        max_retry_delay: Any = ...,
-        retry_policy: Any = ...,
-        start_date: Any = ...,
-        end_date: Any = ...,
-        depends_on_past: Any = ...,
-        ignore_first_depends_on_past: Any = ...,
-        wait_for_past_depends_before_skipping: Any = ...,
-        wait_for_downstream: Any = ...,
-        dag: Any = ...,
-        params: Any = ...,
-        default_args: Any = ...,
-        priority_weight: Any = ...,
-        weight_rule: Any = ...,
-        queue: Any = ...,
-        pool: Any = ...,
-        pool_slots: Any = ...,
-        sla: Any = ...,
-        execution_timeout: Any = ...,
-        on_execute_callback: Any = ...,
-        on_failure_callback: Any = ...,
-        on_success_callback: Any = ...,
-        on_retry_callback: Any = ...,
-        on_skipped_callback: Any = ...,
-        pre_execute: Any = ...,
-        post_execute: Any = ...,
-        trigger_rule: Any = ...,
-        resources: Any = ...,
-        run_as_user: Any = ...,
-        map_index_template: Any = ...,
-        max_active_tis_per_dag: Any = ...,
-        max_active_tis_per_dagrun: Any = ...,
-        executor: Any = ...,
-        executor_config: Any = ...,
-        do_xcom_push: Any = ...,
-        multiple_outputs: Any = ...,
-        inlets: Any = ...,
-        outlets: Any = ...,
-        task_group: Any = ...,
-        doc: Any = ...,
-        doc_md: Any = ...,
-        doc_json: Any = ...,
-        doc_yaml: Any = ...,
-        doc_rst: Any = ...,
-        task_display_name: Any = ...,
-        logger_name: Any = ...,
-        allow_nested_operators: Any = ...,
-        render_template_as_native_obj: Any = ...,
-    ) -> None: ...
-
-class GHLDeleteContactNoteOperator(_ContactOperator):
+class GHLUpdateContactNoteOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1010,7 +937,74 @@ class GHLDeleteContactNoteOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLAddContactToCampaignOperator(_ContactOperator):
+class GHLDeleteContactNoteOperator(GHLOperator):
+    def __init__(
+        self,
+        *,
+        contact_id: str | int,
+        note_id: str | int,
+        task_id: str,
+        body: Any = ...,
+        query: Any = ...,
+        location_id: Any = ...,
+        ghl_conn_id: Any = ...,
+        owner: Any = ...,
+        email: Any = ...,
+        email_on_retry: Any = ...,
+        email_on_failure: Any = ...,
+        retries: Any = ...,
+        retry_delay: Any = ...,
+        retry_exponential_backoff: Any = ...,
+        max_retry_delay: Any = ...,
+        retry_policy: Any = ...,
+        start_date: Any = ...,
+        end_date: Any = ...,
+        depends_on_past: Any = ...,
+        ignore_first_depends_on_past: Any = ...,
+        wait_for_past_depends_before_skipping: Any = ...,
+        wait_for_downstream: Any = ...,
+        dag: Any = ...,
+        params: Any = ...,
+        default_args: Any = ...,
+        priority_weight: Any = ...,
+        weight_rule: Any = ...,
+        queue: Any = ...,
+        pool: Any = ...,
+        pool_slots: Any = ...,
+        sla: Any = ...,
+        execution_timeout: Any = ...,
+        on_execute_callback: Any = ...,
+        on_failure_callback: Any = ...,
+        on_success_callback: Any = ...,
+        on_retry_callback: Any = ...,
+        on_skipped_callback: Any = ...,
+        pre_execute: Any = ...,
+        post_execute: Any = ...,
+        trigger_rule: Any = ...,
+        resources: Any = ...,
+        run_as_user: Any = ...,
+        map_index_template: Any = ...,
+        max_active_tis_per_dag: Any = ...,
+        max_active_tis_per_dagrun: Any = ...,
+        executor: Any = ...,
+        executor_config: Any = ...,
+        do_xcom_push: Any = ...,
+        multiple_outputs: Any = ...,
+        inlets: Any = ...,
+        outlets: Any = ...,
+        task_group: Any = ...,
+        doc: Any = ...,
+        doc_md: Any = ...,
+        doc_json: Any = ...,
+        doc_yaml: Any = ...,
+        doc_rst: Any = ...,
+        task_display_name: Any = ...,
+        logger_name: Any = ...,
+        allow_nested_operators: Any = ...,
+        render_template_as_native_obj: Any = ...,
+    ) -> None: ...
+
+class GHLAddContactToCampaignOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1077,7 +1071,7 @@ class GHLAddContactToCampaignOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLRemoveContactFromCampaignOperator(_ContactOperator):
+class GHLRemoveContactFromCampaignOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1144,7 +1138,7 @@ class GHLRemoveContactFromCampaignOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLRemoveContactFromAllCampaignsOperator(_ContactOperator):
+class GHLRemoveContactFromAllCampaignsOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1210,74 +1204,7 @@ class GHLRemoveContactFromAllCampaignsOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLAddContactToWorkflowOperator(_ContactOperator):
-    def __init__(
-        self,
-        *,
-        contact_id: str | int,
-        workflow_id: str | int,
-        task_id: str,
-        body: Any = ...,
-        query: Any = ...,
-        location_id: Any = ...,
-        ghl_conn_id: Any = ...,
-        owner: Any = ...,
-        email: Any = ...,
-        email_on_retry: Any = ...,
-        email_on_failure: Any = ...,
-        retries: Any = ...,
-        retry_delay: Any = ...,
-        retry_exponential_backoff: Any = ...,
-        max_retry_delay: Any = ...,
-        retry_policy: Any = ...,
-        start_date: Any = ...,
-        end_date: Any = ...,
-        depends_on_past: Any = ...,
-        ignore_first_depends_on_past: Any = ...,
-        wait_for_past_depends_before_skipping: Any = ...,
-        wait_for_downstream: Any = ...,
-        dag: Any = ...,
-        params: Any = ...,
-        default_args: Any = ...,
-        priority_weight: Any = ...,
-        weight_rule: Any = ...,
-        queue: Any = ...,
-        pool: Any = ...,
-        pool_slots: Any = ...,
-        sla: Any = ...,
-        execution_timeout: Any = ...,
-        on_execute_callback: Any = ...,
-        on_failure_callback: Any = ...,
-        on_success_callback: Any = ...,
-        on_retry_callback: Any = ...,
-        on_skipped_callback: Any = ...,
-        pre_execute: Any = ...,
-        post_execute: Any = ...,
-        trigger_rule: Any = ...,
-        resources: Any = ...,
-        run_as_user: Any = ...,
-        map_index_template: Any = ...,
-        max_active_tis_per_dag: Any = ...,
-        max_active_tis_per_dagrun: Any = ...,
-        executor: Any = ...,
-        executor_config: Any = ...,
-        do_xcom_push: Any = ...,
-        multiple_outputs: Any = ...,
-        inlets: Any = ...,
-        outlets: Any = ...,
-        task_group: Any = ...,
-        doc: Any = ...,
-        doc_md: Any = ...,
-        doc_json: Any = ...,
-        doc_yaml: Any = ...,
-        doc_rst: Any = ...,
-        task_display_name: Any = ...,
-        logger_name: Any = ...,
-        allow_nested_operators: Any = ...,
-        render_template_as_native_obj: Any = ...,
-    ) -> None: ...
-
-class GHLRemoveContactFromWorkflowOperator(_ContactOperator):
+class GHLAddContactToWorkflowOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1344,7 +1271,74 @@ class GHLRemoveContactFromWorkflowOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLAddContactFollowersOperator(_ContactOperator):
+class GHLRemoveContactFromWorkflowOperator(GHLOperator):
+    def __init__(
+        self,
+        *,
+        contact_id: str | int,
+        workflow_id: str | int,
+        task_id: str,
+        body: Any = ...,
+        query: Any = ...,
+        location_id: Any = ...,
+        ghl_conn_id: Any = ...,
+        owner: Any = ...,
+        email: Any = ...,
+        email_on_retry: Any = ...,
+        email_on_failure: Any = ...,
+        retries: Any = ...,
+        retry_delay: Any = ...,
+        retry_exponential_backoff: Any = ...,
+        max_retry_delay: Any = ...,
+        retry_policy: Any = ...,
+        start_date: Any = ...,
+        end_date: Any = ...,
+        depends_on_past: Any = ...,
+        ignore_first_depends_on_past: Any = ...,
+        wait_for_past_depends_before_skipping: Any = ...,
+        wait_for_downstream: Any = ...,
+        dag: Any = ...,
+        params: Any = ...,
+        default_args: Any = ...,
+        priority_weight: Any = ...,
+        weight_rule: Any = ...,
+        queue: Any = ...,
+        pool: Any = ...,
+        pool_slots: Any = ...,
+        sla: Any = ...,
+        execution_timeout: Any = ...,
+        on_execute_callback: Any = ...,
+        on_failure_callback: Any = ...,
+        on_success_callback: Any = ...,
+        on_retry_callback: Any = ...,
+        on_skipped_callback: Any = ...,
+        pre_execute: Any = ...,
+        post_execute: Any = ...,
+        trigger_rule: Any = ...,
+        resources: Any = ...,
+        run_as_user: Any = ...,
+        map_index_template: Any = ...,
+        max_active_tis_per_dag: Any = ...,
+        max_active_tis_per_dagrun: Any = ...,
+        executor: Any = ...,
+        executor_config: Any = ...,
+        do_xcom_push: Any = ...,
+        multiple_outputs: Any = ...,
+        inlets: Any = ...,
+        outlets: Any = ...,
+        task_group: Any = ...,
+        doc: Any = ...,
+        doc_md: Any = ...,
+        doc_json: Any = ...,
+        doc_yaml: Any = ...,
+        doc_rst: Any = ...,
+        task_display_name: Any = ...,
+        logger_name: Any = ...,
+        allow_nested_operators: Any = ...,
+        render_template_as_native_obj: Any = ...,
+    ) -> None: ...
+
+class GHLAddContactFollowersOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -1410,7 +1404,7 @@ class GHLAddContactFollowersOperator(_ContactOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLRemoveContactFollowersOperator(_ContactOperator):
+class GHLRemoveContactFollowersOperator(GHLOperator):
     def __init__(
         self,
         *,

@@ -7,21 +7,10 @@ custom fields by name, key or id, resolved with List Custom Fields).
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from airflow_provider_ghl.operators.base import GHLCustomFieldsOperator, GHLOperator
 
 
-class _OpportunityOperator(GHLOperator):
-    record_kind: ClassVar[str | None] = "opportunity"
-
-
-class _OpportunityWriteOperator(GHLCustomFieldsOperator):
-    record_kind: ClassVar[str | None] = "opportunity"
-    custom_field_model: ClassVar[str] = "opportunity"
-
-
-class GHLCreateOpportunityOperator(_OpportunityWriteOperator):
+class GHLCreateOpportunityOperator(GHLCustomFieldsOperator):
     """Create an opportunity (a deal) for a contact in a pipeline; XCom: ``{"opportunity": {...}}``.
 
     Example::
@@ -42,7 +31,7 @@ class GHLCreateOpportunityOperator(_OpportunityWriteOperator):
     operation = "create_opportunity"
 
 
-class GHLUpdateOpportunityOperator(_OpportunityWriteOperator):
+class GHLUpdateOpportunityOperator(GHLCustomFieldsOperator):
     """Change an opportunity's fields (name, stage, value, assignee, custom fields); XCom: the updated deal.
 
     Example: ``GHLUpdateOpportunityOperator(task_id="bump", opportunity_id="...",
@@ -53,7 +42,7 @@ class GHLUpdateOpportunityOperator(_OpportunityWriteOperator):
     operation = "update_opportunity"
 
 
-class GHLUpsertOpportunityOperator(_OpportunityWriteOperator):
+class GHLUpsertOpportunityOperator(GHLCustomFieldsOperator):
     """Create an opportunity, or update the contact's one in the same pipeline (safe to re-run).
 
     HighLevel matches on ``id`` when given, else on ``contactId`` + ``pipelineId``. XCom:
@@ -67,11 +56,9 @@ class GHLUpsertOpportunityOperator(_OpportunityWriteOperator):
     """
 
     operation = "upsert_opportunity"
-    # HighLevel's upsert matches on contactId, which its official DTO leaves out.
-    undeclared_body_fields: ClassVar[dict[str, str]] = {"contactId": "string"}
 
 
-class GHLDeleteOpportunityOperator(_OpportunityOperator):
+class GHLDeleteOpportunityOperator(GHLOperator):
     """Delete an opportunity: ``GHLDeleteOpportunityOperator(task_id=..., opportunity_id="...")``.
 
     XCom: ``{"deleted": true, "operation": "delete_opportunity", "opportunity_id": ..., "response": ...}``.
@@ -80,7 +67,7 @@ class GHLDeleteOpportunityOperator(_OpportunityOperator):
     operation = "delete_opportunity"
 
 
-class GHLUpdateOpportunityStatusOperator(_OpportunityOperator):
+class GHLUpdateOpportunityStatusOperator(GHLOperator):
     """Mark a deal open, won, lost or abandoned: ``body={"status": "lost", "lostReasonId": "..."}``.
 
     Only the status (and the lost reason) changes; HighLevel stamps ``lastStatusChangeAt``.
@@ -89,7 +76,7 @@ class GHLUpdateOpportunityStatusOperator(_OpportunityOperator):
     operation = "update_opportunity_status"
 
 
-class GHLAddOpportunityFollowersOperator(_OpportunityOperator):
+class GHLAddOpportunityFollowersOperator(GHLOperator):
     """Add users as followers of a deal: ``body={"followers": ["<user id>", ...]}``.
 
     Users already following are left as they are. XCom: ``{"followers": [...], "followersAdded": [...]}``.
@@ -98,7 +85,7 @@ class GHLAddOpportunityFollowersOperator(_OpportunityOperator):
     operation = "add_opportunity_followers"
 
 
-class GHLRemoveOpportunityFollowersOperator(_OpportunityOperator):
+class GHLRemoveOpportunityFollowersOperator(GHLOperator):
     """Remove followers from a deal: ``body={"followers": ["<user id>", ...]}``.
 
     XCom: ``{"followers": [...remaining], "followersRemoved": [...]}``.

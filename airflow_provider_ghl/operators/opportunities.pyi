@@ -3,13 +3,7 @@ from typing import Any
 
 from airflow_provider_ghl.operators.base import GHLCustomFieldsOperator, GHLOperator
 
-class _OpportunityOperator(GHLOperator):
-    ...
-
-class _OpportunityWriteOperator(GHLCustomFieldsOperator):
-    ...
-
-class GHLCreateOpportunityOperator(_OpportunityWriteOperator):
+class GHLCreateOpportunityOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -75,7 +69,7 @@ class GHLCreateOpportunityOperator(_OpportunityWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateOpportunityOperator(_OpportunityWriteOperator):
+class GHLUpdateOpportunityOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -142,7 +136,7 @@ class GHLUpdateOpportunityOperator(_OpportunityWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpsertOpportunityOperator(_OpportunityWriteOperator):
+class GHLUpsertOpportunityOperator(GHLCustomFieldsOperator):
     def __init__(
         self,
         *,
@@ -208,7 +202,7 @@ class GHLUpsertOpportunityOperator(_OpportunityWriteOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLDeleteOpportunityOperator(_OpportunityOperator):
+class GHLDeleteOpportunityOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -274,7 +268,7 @@ class GHLDeleteOpportunityOperator(_OpportunityOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLUpdateOpportunityStatusOperator(_OpportunityOperator):
+class GHLUpdateOpportunityStatusOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -340,7 +334,7 @@ class GHLUpdateOpportunityStatusOperator(_OpportunityOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLAddOpportunityFollowersOperator(_OpportunityOperator):
+class GHLAddOpportunityFollowersOperator(GHLOperator):
     def __init__(
         self,
         *,
@@ -406,7 +400,7 @@ class GHLAddOpportunityFollowersOperator(_OpportunityOperator):
         render_template_as_native_obj: Any = ...,
     ) -> None: ...
 
-class GHLRemoveOpportunityFollowersOperator(_OpportunityOperator):
+class GHLRemoveOpportunityFollowersOperator(GHLOperator):
     def __init__(
         self,
         *,

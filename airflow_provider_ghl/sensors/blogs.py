@@ -14,9 +14,6 @@ class GHLCheckBlogUrlSlugSensor(GHLRecordSensor):
 
     operation = "check_blog_url_slug"
 
-    def record_key(self) -> str | None:
-        return "exists"
-
 
 class GHLGetBlogAuthorsSensor(GHLCollectionSensor):
     """Wait for new blog authors (cursor of the delivered ids) or, with ``watch="updated"``, authors changed

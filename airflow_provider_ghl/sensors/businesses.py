@@ -13,9 +13,6 @@ class GHLGetBusinessSensor(GHLRecordSensor):
 
     operation = "get_business"
 
-    def record_key(self) -> str | None:
-        return "business"  # HighLevel wraps the record; the official schema leaves the wrapper untyped
-
 
 class GHLListBusinessesByLocationSensor(GHLCollectionSensor):
     """Wait for new businesses in the location (or, with ``watch="updated"``, changed ones).

@@ -61,9 +61,6 @@ class GHLGetDuplicateContactSensor(GHLRecordSensor):
 
     operation = "get_duplicate_contact"
 
-    def record_key(self) -> str | None:
-        return "contact"  # HighLevel answers {"contact": null} when nothing matches
-
 
 class GHLGetContactAppointmentsSensor(GHLCollectionSensor):
     """Wait for appointments of a contact (``contact_id``), e.g. a booking after a campaign email.

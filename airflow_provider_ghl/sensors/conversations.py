@@ -44,10 +44,6 @@ class GHLGetMessageSensor(GHLRecordSensor):
 
     operation = "get_message"
 
-    def record_key(self) -> str | None:
-        # The answer is the message itself; its one object field (``meta``) is not a wrapper.
-        return None
-
 
 class GHLGetMessagesByConversationSensor(GHLCollectionSensor):
     """Wait for new messages in a conversation (``conversation_id=...``).

@@ -28,7 +28,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.exceptions import GHLInputError
-from airflow_provider_ghl.polling import TIMESTAMP_FIELDS, parse_timestamp
+from airflow_provider_ghl.polling import parse_timestamp
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("jsonl", "csv")
 MODES = ("incremental", "full")
-PER_CONTACT_ARGUMENT = "contact_id"
-# Where the official schema leaves a search's record shape empty, the record shape of the single-record read.
-COLUMN_SOURCES = {"search_contacts": "get_contact"}
-CUSTOM_FIELD_MODELS = {"contacts": "contact", "opportunities": "opportunity"}
 PROGRESS_EVERY_S = 10.0
 FLUSH_BYTES = 1 << 20
 FULL_WINDOW = timedelta(days=365)
@@ -188,9 +184,9 @@ class GHLExportOperator(BaseOperator):
         if self.mode == "incremental" and self.timestamp_field is None and not self.time_windowed:
             problems.append(f"{op.key} records carry no {self.watch} timestamp, so mode='incremental' cannot select an "
                             "interval: use mode='full'")
-        per_contact = any(p.argument == PER_CONTACT_ARGUMENT for p in op.path_params)
-        if per_contact and not self.for_each_contact and PER_CONTACT_ARGUMENT not in self.arguments:
-            problems.append(f"{op.key} reads one contact's records: pass arguments={{'contact_id': ...}} "
+        per_contact = op.contact_argument is not None
+        if per_contact and not self.for_each_contact and op.contact_argument not in self.arguments:
+            problems.append(f"{op.key} reads one contact's records: pass arguments={{'{op.contact_argument}': ...}} "
                             "or for_each_contact=True")
         if self.for_each_contact and not per_contact:
             problems.append(f"for_each_contact=True needs a per-contact operation; {op.key} is not one")
@@ -203,8 +199,8 @@ class GHLExportOperator(BaseOperator):
 
     @property
     def timestamp_field(self) -> str | None:
-        created, updated = TIMESTAMP_FIELDS.get(self.operation, (None, None))
-        return updated if self.watch == "updated" else created
+        timestamps = get_operation(self.operation).timestamps
+        return timestamps.field_for(self.watch) if timestamps else None
 
     @cached_property
     def hook(self) -> GHLHook:
@@ -272,14 +268,16 @@ class GHLExportOperator(BaseOperator):
             now = datetime.now(UTC)
             bounds = window or (now - FULL_WINDOW, now + FULL_WINDOW)  # HighLevel requires a window
             query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(window_params, bounds, strict=True)})
-        if op.key == "search_contacts" and window is not None and self.timestamp_field:
+        searchable = op.incremental is not None and op.incremental.how == "search_filter" \
+            and self.watch in op.incremental.watches  # HighLevel's search can filter by the watched field
+        if searchable and window is not None and self.timestamp_field:
             body = self.narrowed_search(body, window)
         common = {"query": query or None, "body": body, "location_id": self.location_id, "page_size": self.page_size}
         if not self.for_each_contact:
             yield from self.hook.paginate(op.key, **common, **self.arguments)
             return
         for contact in self.hook.paginate("search_contacts", body=self.contact_query, location_id=self.location_id):
-            for record in self.hook.paginate(op.key, **common, **{**self.arguments, "contact_id": contact["id"]}):
+            for record in self.hook.paginate(op.key, **common, **{**self.arguments, op.contact_argument: contact["id"]}):
                 yield {"contactId": contact["id"], **record}
 
     def narrowed_search(self, body: dict | None, window: tuple[datetime, datetime]) -> dict:
@@ -335,7 +333,7 @@ class GHLExportOperator(BaseOperator):
     def columns(self) -> tuple[list[str], dict[str, str]]:
         """Schema fields (stable order) and custom fields (id -> key) of the exported records."""
         op = get_operation(self.operation)
-        source = get_operation(COLUMN_SOURCES.get(op.key, op.key))
+        source = get_operation(op.columns_from or op.key)
         fields = sorted(set(source.record_fields) - {"customFields"})
         if self.for_each_contact and "contactId" not in fields:
             fields.insert(0, "contactId")
@@ -343,7 +341,7 @@ class GHLExportOperator(BaseOperator):
             fields.remove("id")
             fields.insert(0, "id")
         custom: dict[str, str] = {}
-        model = CUSTOM_FIELD_MODELS.get(op.area) if "customFields" in source.record_fields else None
+        model = op.custom_field_model if "customFields" in source.record_fields else None
         if model:
             response = self.hook.call("list_custom_fields", location_id=self.location_id, query={"model": model})
             listed = sorted(response.get("customFields", []), key=lambda f: str(f.get("fieldKey") or f.get("id")))

@@ -92,7 +92,7 @@ class GHLEventTrigger(BaseEventTrigger):
     nothing re-fires forever. A first start remembers what exists (``first_run="skip"``) unless told
     to deliver it. Once it has a cursor, a poll asks HighLevel only for what changed since then where the API
     can filter or sort by it (contacts; new opportunities, conversations and messages: see
-    ``airflow_provider_ghl.polling.INCREMENTAL``), so an idle poll is one request. Each event's payload
+    the catalog's ``incremental``), so an idle poll is one request. Each event's payload
     is small JSON: the operation, the ids, their timestamps and an ``event_key`` that consumers may use
     to drop a repeated delivery.
     """
@@ -145,7 +145,7 @@ class GHLEventTrigger(BaseEventTrigger):
         arguments = {**self.path_arguments, "query": self.query, "body": self.body, "location_id": self.location_id}
         poll = CollectionPoll(operation=self.operation, watch=self.watch, cursor=await self.load_cursor(),
                               first_run=self.first_run, max_records=self.max_records)
-        # Only what changed since the cursor, where HighLevel can filter or sort by it (polling.INCREMENTAL).
+        # Only what changed since the cursor, where HighLevel can filter or sort by it (the catalog's ``incremental``).
         records = await aread_collection(hook, self.operation, arguments, poll)
         verdict = poll.evaluate(records, datetime.now(UTC))
         if not verdict.done:

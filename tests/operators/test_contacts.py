@@ -251,9 +251,12 @@ def test_bulk_business_update_attaches_and_detaches_in_batches(fresh_sandbox, ma
         ops.GHLDeleteContactTaskOperator)
 def test_contact_task_lifecycle(new_contact, get):
     contact_id = new_contact()["id"]
-    created = run(ops.GHLCreateContactTaskOperator(
+    create = ops.GHLCreateContactTaskOperator(
         task_id="task", contact_id=contact_id,
-        body={"title": "Call back", "dueDate": "2026-12-01T10:00:00Z", "completed": False}))["task"]
+        body={"title": "Call back", "dueDate": "2026-12-01T10:00:00Z", "completed": False})
+    created = run(create)["task"]
+    # A task has no page of its own: the link opens its contact (catalog record_link), not /contacts/detail/<task id>.
+    assert create.ghl_record_url.endswith(f"/contacts/detail/{contact_id}")
     path = f"/contacts/{contact_id}/tasks/{created['id']}"
     assert get(path)[1]["task"]["title"] == "Call back"
     run(ops.GHLUpdateContactTaskOperator(task_id="edit", contact_id=contact_id, contact_task_id=created["id"],
@@ -271,8 +274,10 @@ def test_contact_task_lifecycle(new_contact, get):
 @covers(ops.GHLCreateContactNoteOperator, ops.GHLUpdateContactNoteOperator, ops.GHLDeleteContactNoteOperator)
 def test_contact_note_lifecycle(new_contact, get):
     contact_id = new_contact()["id"]
-    note = run(ops.GHLCreateContactNoteOperator(task_id="note", contact_id=contact_id,
-                                                body={"body": "Called, left a message"}))["note"]
+    create = ops.GHLCreateContactNoteOperator(task_id="note", contact_id=contact_id,
+                                              body={"body": "Called, left a message"})
+    note = run(create)["note"]
+    assert create.ghl_record_url.endswith(f"/contacts/detail/{contact_id}")  # the note's contact
     path = f"/contacts/{contact_id}/notes/{note['id']}"
     assert get(path)[1]["note"]["body"] == "Called, left a message"
     run(ops.GHLUpdateContactNoteOperator(task_id="edit", contact_id=contact_id, note_id=note["id"],

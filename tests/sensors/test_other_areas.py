@@ -20,7 +20,8 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_ghl.polling import TIMESTAMP_FIELDS, parse_timestamp, record_id
+from airflow_provider_ghl.catalog import get_operation
+from airflow_provider_ghl.polling import parse_timestamp, record_id
 from airflow_provider_ghl.sensors import (
     associations,
     blogs,
@@ -253,8 +254,7 @@ class Timestamped:
                  rows: Callable[[Any, list[dict]], list[dict]] = lambda sb, rows: rows, watch: str = "new",
                  conn: str = "ghl_default") -> None:
         self.cls, self.table, self.arguments, self.rows, self.watch, self.conn = cls, table, arguments, rows, watch, conn
-        created, updated = TIMESTAMP_FIELDS[cls.operation]
-        self.field = updated if watch == "updated" else created
+        self.field = get_operation(cls.operation).timestamps.field_for(watch)
 
     def truth(self, sandbox) -> tuple[dict, list[dict]]:
         rows = self.rows(sandbox, table(sandbox, self.table, locationId=sandbox.location_id))

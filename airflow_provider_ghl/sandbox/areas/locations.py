@@ -39,7 +39,6 @@ CUSTOM_FIELD_FIELDS = (
     "id", "name", "fieldKey", "placeholder", "dataType", "position", "picklistOptions", "picklistImageOptions",
     "isAllowedCustomOption", "isMultiFileAllowed", "maxFileLimit", "locationId", "model",
 )
-CUSTOM_FIELD_MODELS = ("contact", "opportunity", "all")
 
 # (name, dataType, options): what a small services business typically tracks.
 CONTACT_FIELDS = (
@@ -160,8 +159,9 @@ def create_location(call: Call) -> dict:
 @handles("list_custom_fields")
 def list_custom_fields(call: Call) -> dict:
     model = call.query.get("model") or "all"
-    if model not in CUSTOM_FIELD_MODELS:
-        raise unprocessable(f"model must be one of the following values: {', '.join(CUSTOM_FIELD_MODELS)}")
+    models = call.op.query_param("model").enum  # HighLevel's enum, from the official spec via the catalog
+    if model not in models:
+        raise unprocessable(f"model must be one of the following values: {', '.join(models)}")
     fields = [
         pick(field, CUSTOM_FIELD_FIELDS) for field in call.table("custom_fields").values()
         if field.get("locationId") == call.location_id and model in ("all", field.get("model"))
