@@ -56,4 +56,3 @@ def gestioo_customers(dag_runner, fresh_sandbox, api) -> dict[str, dict]:
         assert answer.status_code < 300, answer.text
         contacts[row["email"]] = answer.json()["contact"]
     return contacts
-
