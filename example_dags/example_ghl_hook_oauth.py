@@ -7,11 +7,11 @@ expiry) in the Variable ``ghl_token__ghl_oauth__oauth``, Fernet-encrypted, for e
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
+from ghl_example_common import DAG_DEFAULTS
 
 
-@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["ghl", "example"])
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_ghl_hook_oauth():
     @task
     def count_contacts() -> int:
@@ -21,15 +21,16 @@ def example_ghl_hook_oauth():
             return sum(1 for _ in hook.paginate("search_contacts", page_size=100))
 
     @task
-    def newest_contact_name(total: int) -> str:
+    def summary(total: int) -> list[str]:
+        """A second task with the same connection: it reuses the stored access token, no second refresh."""
         from airflow_provider_ghl.hooks.ghl import GHLHook
 
         with GHLHook("ghl_oauth") as hook:
             page = hook.call("list_contacts", query={"limit": 1})
         contact = page["contacts"][0] if page["contacts"] else {}
-        return f"{total} contacts; first listed: {contact.get('firstName', '?')}"
+        return [f"{total} contacts; first listed: {contact.get('firstName', '?')}"]
 
-    newest_contact_name(count_contacts())
+    summary(count_contacts())
 
 
 example_ghl_hook_oauth()

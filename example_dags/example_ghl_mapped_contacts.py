@@ -4,15 +4,16 @@
 that already has its email/phone. The contact ids that come back feed two more mapped operators: tags
 with ``expand(contact_id=...)`` and a note per contact with ``expand_kwargs(...)``. A rerun creates no
 duplicates: upsert updates the same contacts, adding a tag a contact has is a no-op, and a contact that
-already has its "Imported ..." note gets no second one (an empty list maps to no task instance).
+already has its "Imported ..." note gets no second one (an empty list maps to no task instance). The
+``summary`` task says how many leads were new and how many notes were added.
 
 Works unchanged against the real API: only the ``ghl_default`` connection differs.
 """
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
+from ghl_example_common import DAG_DEFAULTS
 
 from airflow_provider_ghl.operators.contacts import (
     GHLAddTagsToContactOperator,
@@ -20,6 +21,7 @@ from airflow_provider_ghl.operators.contacts import (
     GHLUpsertContactOperator,
 )
 
+TAGS = ["imported", "mapped"]
 LEADS = [
     {"firstName": "Avery", "lastName": "Stone", "email": "avery.stone@example.com", "source": "webinar"},
     {"firstName": "Blake", "lastName": "Rivera", "email": "blake.rivera@example.com", "phone": "+15125550101"},
@@ -27,13 +29,7 @@ LEADS = [
 ]
 
 
-@dag(
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    tags=["ghl", "example"],
-    doc_md=__doc__,
-)
+@dag(schedule=None, doc_md=__doc__, **DAG_DEFAULTS)
 def example_ghl_mapped_contacts():
     upserted = GHLUpsertContactOperator.partial(task_id="upsert_contacts").expand(body=LEADS)
 
@@ -57,10 +53,21 @@ def example_ghl_mapped_contacts():
         return planned
 
     ids = contact_ids(upserted.output)
-    GHLAddTagsToContactOperator.partial(task_id="tag_contacts", body={"tags": ["imported", "mapped"]}).expand(
-        contact_id=ids
-    )
-    GHLCreateContactNoteOperator.partial(task_id="note_contacts").expand_kwargs(notes(upserted.output))
+    tagged = GHLAddTagsToContactOperator.partial(task_id="tag_contacts", body={"tags": TAGS}).expand(contact_id=ids)
+    planned_notes = notes(upserted.output)
+    noted = GHLCreateContactNoteOperator.partial(task_id="note_contacts").expand_kwargs(planned_notes)
+
+    # none_failed: on a rerun no note is planned, note_contacts maps to nothing and is skipped.
+    @task(trigger_rule="none_failed")
+    def summary(results: list[dict], planned: list[dict]) -> list[str]:
+        new = sum(1 for result in results if result.get("new"))
+        return [
+            f"{len(results)} leads upserted into HighLevel: {new} new, {len(results) - new} updated",
+            f"{len(results)} contacts tagged {', '.join(TAGS)}",
+            f"{len(planned)} notes added ({len(results) - len(planned)} contacts already had theirs)",
+        ]
+
+    [tagged, noted] >> summary(upserted.output, planned_notes)
 
 
 example_ghl_mapped_contacts()

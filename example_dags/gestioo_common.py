@@ -1,4 +1,5 @@
-"""What the Gestioo example DAGs share: where Gestioo's exports are read and where files for Gestioo go.
+"""What the Gestioo example DAGs share: their DAG defaults, where Gestioo's exports are read and where files
+for Gestioo go.
 
 Not a DAG (``.airflowignore`` skips it); Airflow puts the DAG folder on ``sys.path``, so the DAGs import it.
 """
@@ -10,14 +11,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pendulum
+from ghl_example_common import dag_defaults
 
-DAG_DEFAULTS = {
-    "start_date": pendulum.datetime(2026, 1, 1, tz="UTC"),
-    "catchup": False,
-    "tags": ["ghl", "example", "gestioo"],
-}
-"""What every Gestioo example DAG shares: ``@dag(schedule=..., doc_md=__doc__, **DAG_DEFAULTS)``."""
+DAG_DEFAULTS = dag_defaults("gestioo")
+"""Every example's defaults (``ghl_example_common``) plus the tag ``gestioo``:
+``@dag(schedule=..., doc_md=__doc__, **DAG_DEFAULTS)``."""
 
 
 def run_day(dag_run: Any) -> str:

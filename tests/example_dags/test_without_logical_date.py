@@ -9,18 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 
-
-@pytest.fixture
-def output(sandbox, tmp_path, monkeypatch):
-    sandbox.configure(rate_limits={"enabled": False}, faults={"rate": 0.0})
-    monkeypatch.setenv("GHL_EXAMPLE_OUTPUT", str(tmp_path))
-    return tmp_path
-
-
-def test_dashboard_without_a_logical_date_snapshots_the_day_it_was_started(dag_runner, output):
-    from airflow.utils import timezone
+def test_dashboard_without_a_logical_date_snapshots_the_day_it_was_started(dag_runner, fresh_sandbox, example_output):
+    from airflow.sdk import timezone
 
     before = timezone.utcnow()
     result = dag_runner.run("example_gestioo_dashboard", logical_date=None)
@@ -29,10 +20,10 @@ def test_dashboard_without_a_logical_date_snapshots_the_day_it_was_started(dag_r
     assert result.succeeded, result.task_states
     day = result.xcoms["load_snapshot"]["day"]
     assert day in {before.strftime("%Y-%m-%d"), after.strftime("%Y-%m-%d")}
-    names = sorted(path.name for path in output.rglob("*"))
+    names = sorted(path.name for path in example_output.rglob("*"))
     assert not [name for name in names if "None" in name], names
     assert {f"contacts_{day}.jsonl", f"appointments_{day}.jsonl", f"dashboard_{day}.svg"} <= set(names)
-    with sqlite3.connect(output / "dashboard" / "dashboard.sqlite") as db:
+    with sqlite3.connect(example_output / "dashboard" / "dashboard.sqlite") as db:
         days = {row[0] for row in db.execute("SELECT DISTINCT day FROM daily_snapshot")}
     db.close()
     assert days == {day}

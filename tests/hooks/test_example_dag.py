@@ -14,6 +14,8 @@ def test_oauth_dag_leaves_a_valid_rotated_refresh_token(fresh_sandbox, dag_runne
     monkeypatch.setenv("AIRFLOW_CONN_GHL_OAUTH", fresh_sandbox.connection_json("oauth"))
     result = dag_runner.run("example_ghl_hook_oauth")
     assert result.succeeded, result.task_states
+    contacts = [c for c in fresh_sandbox.control("GET", "tables/contacts") if c["locationId"] == fresh_sandbox.location_id]
+    assert result.summary_lines()[0].startswith(f"{len(contacts)} contacts; first listed: ")
 
     state = json.loads(Variable.get("ghl_token__ghl_oauth__oauth"))
     seeded = fresh_sandbox.connection("oauth")["extra"]
