@@ -98,6 +98,19 @@ class RecordLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Webhooks:
+    """What HighLevel sends after a write: the events, each with the conditions under which it is sent
+    (``airflow_provider_ghl.sandbox.events`` says what they mean), about the records found at ``ids``."""
+
+    table: str
+    """The sandbox table of the records the write touches."""
+    ids: tuple[str, ...]
+    """Where their ids are: ``path:contactId``, ``body[]:contacts``, ``result:contact.id``..."""
+    events: tuple[tuple[str, tuple[str, ...]], ...]
+    """(event type, conditions), in the order HighLevel sends them."""
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     key: str
     class_name: str
@@ -146,6 +159,8 @@ class Operation:
     """The List Custom Fields ``model`` of the custom fields its records or body carry (``contact``, ``opportunity``)."""
     record_link: RecordLink | None
     """The record an action's "View in HighLevel" link opens."""
+    webhooks: Webhooks | None
+    """The webhook events HighLevel sends for this write; ``None``: none (reads, and writes HighLevel has no event for)."""
     path_arguments: dict[str, str] = field(default_factory=dict, compare=False)
     """Python argument name -> HighLevel path placeholder."""
 
@@ -321,6 +336,12 @@ def query_value(value: Any, where: str, *, operation: str | None = None) -> Any:
     return json_value(value, where, operation=operation)
 
 
+def _webhooks(data: dict | None) -> Webhooks | None:
+    if not data:
+        return None
+    return Webhooks(data["table"], tuple(data["ids"]), tuple((kind, tuple(when)) for kind, when in data["events"]))
+
+
 def _placement(data: dict | None) -> Placement | None:
     return Placement(data["in"], data["name"]) if data else None
 
@@ -369,6 +390,7 @@ def _operation(data: dict) -> Operation:
         timestamps=Timestamps(**data["timestamps"]) if data["timestamps"] else None,
         custom_field_model=data["custom_field_model"],
         record_link=RecordLink(**data["record_link"]) if data["record_link"] else None,
+        webhooks=_webhooks(data["webhooks"]),
         path_arguments={p.argument: p.name for p in path_params},
     )
 

@@ -27,7 +27,8 @@ OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
 OVERRIDABLE = ("path_arguments", "location", "records_key", "record_key", "idempotent", "relaxed_body_fields",
-               "undeclared_body_fields", "timestamps", "incremental", "columns_from", "custom_field_model", "record_link")
+               "undeclared_body_fields", "timestamps", "incremental", "columns_from", "custom_field_model", "record_link",
+               "webhooks")
 """The facts an override may set for an operation."""
 
 # The records HighLevel's app has a page for (links.RECORD_PAGES), by the path argument that names one. An
@@ -281,6 +282,7 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
                 "undeclared_body_fields": override(overrides, key, "undeclared_body_fields", {}),
                 "columns_from": override(overrides, key, "columns_from"),
                 "incremental": override(overrides, key, "incremental"),
+                "webhooks": override(overrides, key, "webhooks"),
                 "contact_argument": next((p["argument"] for p in path_params if p["name"] == "contactId"), None),
             }
         )

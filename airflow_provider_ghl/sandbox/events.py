@@ -1,10 +1,11 @@
 """Which webhook events HighLevel sends for each write of the catalog, and what their payloads carry.
 
-One table, ``EMITS``: every action of the catalog (kind ``A``) -> the records it touches and the event
-types it sends, each with the conditions under which it is sent. ``SHAPES``: each event type's payload
-fields, per ``reference/docs/webhook-events/<Type>.md`` (a test checks both against the catalog and the
-schemas). Actions with no event type in HighLevel's list (calendars, block slots, businesses, blogs,
-workflows, ...) map to ``()``: HighLevel sends nothing for them.
+``EMITS``: every action of the catalog (kind ``A``) -> the records it touches and the event types it
+sends, each with the conditions under which it is sent (catalog data: each operation's ``webhooks``, from
+tools/catalog_overrides.json). ``SHAPES``: each event type's payload fields, per
+``reference/docs/webhook-events/<Type>.md`` (a test checks both against the catalog and the schemas).
+Actions with no event type in HighLevel's list (calendars, block slots, businesses, blogs, workflows, ...)
+map to ``None``: HighLevel sends nothing for them.
 
 Conditions (all must hold for the event to be sent):
 
@@ -22,6 +23,8 @@ import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from airflow_provider_ghl.catalog import Operation, by_kind
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.sandbox.routing import Call
@@ -117,86 +120,13 @@ class Emit:
     """(event type, conditions) in the order HighLevel sends them."""
 
 
-def emit(table: str, *ids: str, **rules: str | tuple[str, ...]) -> Emit:
-    """``emit("contacts", "path:contactId", ContactUpdate=(), ContactTagUpdate="changed:tags")``."""
-    return Emit(table, ids, tuple((t, (c,) if isinstance(c, str) else c) for t, c in rules.items()))
+def _emit(op: Operation) -> Emit | None:
+    hooks = op.webhooks
+    return Emit(hooks.table, hooks.ids, hooks.events) if hooks else None
 
 
-NONE = None
-"""HighLevel has no event type for this action."""
-
-CONTACT_CHANGES = {"ContactTagUpdate": ("existing", "changed:tags"),
-                   "ContactDndUpdate": ("existing", "changed:dnd,dndSettings")}
-OPPORTUNITY_CHANGES = {"OpportunityStageUpdate": ("existing", "changed:pipelineStageId,pipelineId"),
-                       "OpportunityStatusUpdate": ("existing", "changed:status"),
-                       "OpportunityMonetaryValueUpdate": ("existing", "changed:monetaryValue"),
-                       "OpportunityAssignedToUpdate": ("existing", "changed:assignedTo")}
-
-EMITS: dict[str, Emit | None] = {
-    # contacts
-    "create_contact": emit("contacts", "result:contact.id", ContactCreate=()),
-    "update_contact": emit("contacts", "path:contactId", ContactUpdate=(), **CONTACT_CHANGES),
-    "upsert_contact": emit("contacts", "result:contact.id", ContactCreate="new", ContactUpdate="existing",
-                           **CONTACT_CHANGES),
-    "delete_contact": emit("contacts", "path:contactId", ContactDelete=()),
-    "find_contact": NONE,  # a read
-    "add_tags_to_contact": emit("contacts", "path:contactId", ContactTagUpdate="changed:tags"),
-    "remove_tags_from_contact": emit("contacts", "path:contactId", ContactTagUpdate="changed:tags"),
-    "bulk_update_contact_tags": emit("contacts", "body[]:contacts", ContactTagUpdate="changed:tags"),
-    "add_contact_followers": emit("contacts", "path:contactId", ContactUpdate="changed:followers"),
-    "remove_contact_followers": emit("contacts", "path:contactId", ContactUpdate="changed:followers"),
-    "bulk_business_update": emit("contacts", "body[]:ids", ContactUpdate="changed:businessId"),
-    "add_contact_to_campaign": emit("campaign_status", "path:contactId", CampaignStatusUpdate=()),
-    "remove_contact_from_campaign": emit("campaign_status", "path:contactId", CampaignStatusUpdate=()),
-    "remove_contact_from_all_campaigns": emit("campaign_status", "path:contactId", CampaignStatusUpdate=()),
-    "add_contact_to_workflow": NONE,
-    "remove_contact_from_workflow": NONE,
-    "create_contact_task": emit("contact_tasks", "result:task.id", TaskCreate=()),
-    "update_contact_task": emit("contact_tasks", "path:taskId", TaskComplete="became:completed"),  # no TaskUpdate
-    "complete_contact_task": emit("contact_tasks", "path:taskId", TaskComplete="became:completed"),
-    "delete_contact_task": emit("contact_tasks", "path:taskId", TaskDelete=()),
-    "create_contact_note": emit("contact_notes", "result:note.id", NoteCreate=()),
-    "update_contact_note": emit("contact_notes", "path:id", NoteUpdate=()),
-    "delete_contact_note": emit("contact_notes", "path:id", NoteDelete=()),
-    # calendars: only appointments have events
-    **dict.fromkeys((
-        "create_calendar_group", "update_calendar_group", "update_calendar_group_status", "delete_calendar_group",
-        "validate_calendar_group_slug", "create_calendar", "update_calendar", "delete_calendar", "create_block_slot",
-        "update_block_slot", "create_appointment_note", "update_appointment_note", "delete_appointment_note",
-        "create_calendar_notification", "update_calendar_notification", "delete_calendar_notification",
-        "create_calendar_resource", "update_calendar_resource", "delete_calendar_resource"), NONE),
-    "create_appointment": emit("events", "result:id", AppointmentCreate=()),
-    "update_appointment": emit("events", "path:eventId", AppointmentUpdate=()),
-    "delete_calendar_event": emit("events", "path:eventId", AppointmentDelete="unless:_block"),
-    # opportunities
-    "create_opportunity": emit("opportunities", "result:opportunity.id", OpportunityCreate=()),
-    "update_opportunity": emit("opportunities", "path:id", OpportunityUpdate=(), **OPPORTUNITY_CHANGES),
-    "update_opportunity_status": emit("opportunities", "path:id", OpportunityStatusUpdate="changed:status"),
-    "upsert_opportunity": emit("opportunities", "body:id", "result:opportunity.id", OpportunityCreate="new",
-                               OpportunityUpdate="existing", **OPPORTUNITY_CHANGES),
-    "delete_opportunity": emit("opportunities", "path:id", OpportunityDelete=()),
-    "add_opportunity_followers": emit("opportunities", "path:id", OpportunityUpdate="changed:followers"),
-    "remove_opportunity_followers": emit("opportunities", "path:id", OpportunityUpdate="changed:followers"),
-    # users (no UserUpdate/UserDelete in HighLevel's list), locations, associations
-    "create_user": emit("users", "result:id", UserCreate=()),
-    "update_user": NONE,
-    "delete_user": NONE,
-    "create_location": emit("locations", "result:id", LocationCreate=()),
-    "find_location": NONE,  # a read
-    "create_association": emit("associations", "result:id", AssociationCreate=()),
-    "update_association": emit("associations", "path:associationId", AssociationUpdate=()),
-    "delete_association": emit("associations", "path:associationId", AssociationDelete=()),
-    "create_relation": emit("relations", "result:id", RelationCreate=()),
-    "delete_relation": emit("relations", "path:relationId", RelationDelete=()),
-    # no event types
-    "update_message_status": NONE,
-    "send_agent_typing_indicator": NONE,
-    "create_business": NONE,
-    "update_business": NONE,
-    "delete_business": NONE,
-    "create_blog_post": NONE,
-    "update_blog_post": NONE,
-}
+EMITS: dict[str, Emit | None] = {op.key: _emit(op) for op in by_kind("A")}
+"""Every action of the catalog -> its events (the catalog's ``webhooks``: tools/catalog_overrides.json)."""
 
 
 # -- from a write to payloads ---------------------------------------------------------------------------

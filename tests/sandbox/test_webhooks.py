@@ -168,11 +168,11 @@ def check_payload(payload: dict) -> None:
 # -- the table -----------------------------------------------------------------------------------------------
 def test_every_write_of_the_catalog_is_mapped_to_official_event_types():
     actions = {key for key, op in operations().items() if op.kind == "A"}
-    assert len(actions) == 69 and set(EMITS) == actions
+    assert actions and set(EMITS) == actions
     for key, spec in EMITS.items():
         if spec is not None:
             assert spec.rules and {t for t, _ in spec.rules} <= EVENT_TYPES, key
-            assert operations()[key].is_write, key
+            assert any(scope.endswith(".write") for scope in operations()[key].scopes), key
     for event_type, shape in SHAPES.items():
         schema = official_schema(event_type)["properties"]
         fields = schema[shape.nest]["properties"] if shape.nest else schema
