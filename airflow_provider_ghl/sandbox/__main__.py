@@ -68,12 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from airflow_provider_ghl.sandbox.app import create_app
+    from airflow_provider_ghl.sandbox.areas import seed_world
     from airflow_provider_ghl.sandbox.control import ControlAccess, info
     from airflow_provider_ghl.sandbox.state import SandboxState
 
     config = _config(args)
     anchor = datetime.fromisoformat(args.anchor.replace("Z", "+00:00")) if args.anchor else None
-    state = SandboxState(config, anchor=anchor)
+    state = SandboxState(config, anchor=anchor, seeder=seed_world)
     host, port = sock.getsockname()[:2]
     # Off loopback anyone who reaches the port could mint tokens and rewrite the world: require the token.
     access = ControlAccess(required=not ipaddress.ip_address(host).is_loopback)

@@ -9,6 +9,7 @@ import random
 import string
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,10 +78,16 @@ class RateWindow:
     daily_started: float = 0.0
 
 
-class SandboxState:
-    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed."""
+Seeder = Callable[["SandboxState"], None]
+"""Fills a fresh world with records (``areas.seed_world``); handed in, so the state depends on no area."""
 
-    def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None) -> None:
+
+class SandboxState:
+    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed (``seeder``: no records without one)."""
+
+    def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None, *,
+                 seeder: Seeder | None = None) -> None:
+        self.seeder = seeder
         self.config = config or SandboxConfig()
         self.anchor = anchor
         self.reset()
@@ -88,7 +95,6 @@ class SandboxState:
     # -- life cycle -------------------------------------------------------------------------
     def reset(self, seed: int | None = None, contacts: int | None = None) -> None:
         from airflow_provider_ghl.catalog import operations
-        from airflow_provider_ghl.sandbox.seed import seed_world
 
         if seed is not None:
             self.config.seed = seed
@@ -115,7 +121,8 @@ class SandboxState:
         self.pit_readonly = self.issue_pit(self.readonly_scopes)
         self.location_refresh_token = self.issue_grant("Location", self.all_scopes)
         self.agency_refresh_token = self.issue_grant("Company", self.all_scopes)
-        seed_world(self)
+        if self.seeder is not None:
+            self.seeder(self)
 
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self) -> str:
