@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, offset_page
 from airflow_provider_ghl.sandbox.state import iso, parse_time
 
@@ -79,15 +80,14 @@ def _seed_location(state: SandboxState, location_id: str, posts: int) -> None:
 
 
 # -- answers ------------------------------------------------------------------------------------
-def _public(record: dict, *, omit: tuple[str, ...] = ()) -> dict:
-    answer = {"_id": record["id"]}
-    answer.update((k, v) for k, v in record.items() if k != "id" and k not in omit and not k.startswith("_"))
-    return answer
+def _view(record: dict, *, omit: tuple[str, ...] = ()) -> dict:
+    """The record under its Mongo-style ``_id``, first, as HighLevel's blog service answers it."""
+    return {"_id": record["id"], **public(record, without=("id", *omit))}
 
 
 def _category(record: dict) -> dict:
     # The spec lists ``label`` among the properties but requires ``name``: both are sent.
-    return {**_public(record), "name": record["label"]}
+    return {**_view(record), "name": record["label"]}
 
 
 def _listing(call: Call, table: str, *, skip_param: str, matches: Callable[[dict], bool] = lambda r: True,
@@ -108,12 +108,12 @@ def _search(call: Call, field: str) -> Callable[[dict], bool]:
 
 @handles("get_blogs_by_location")
 def get_blogs_by_location(call: Call) -> dict:
-    return {"data": [_public(b) for b in _listing(call, "blogs", skip_param="skip", matches=_search(call, "name"))]}
+    return {"data": [_view(b) for b in _listing(call, "blogs", skip_param="skip", matches=_search(call, "name"))]}
 
 
 @handles("get_blog_authors")
 def get_blog_authors(call: Call) -> dict:
-    return {"authors": [_public(a) for a in _listing(call, "blog_authors", skip_param="offset")]}
+    return {"authors": [_view(a) for a in _listing(call, "blog_authors", skip_param="offset")]}
 
 
 @handles("get_blog_categories")
@@ -133,7 +133,7 @@ def get_blog_posts(call: Call) -> dict:
         matches=lambda p: p["blogId"] == blog_id and (not status or p["status"] == status) and title_matches(p),
         order=lambda p: (p["publishedAt"], p["id"]),  # newest first; the id keeps tied posts in a stable order
     )
-    return {"blogs": [_public(p, omit=("rawHTML",)) for p in posts]}  # listings leave out the post body
+    return {"blogs": [_view(p, omit=("rawHTML",)) for p in posts]}  # listings leave out the post body
 
 
 @handles("check_blog_url_slug")
@@ -184,11 +184,11 @@ def _post_fields(call: Call, post_id: str | None = None) -> dict:
 @handles("create_blog_post")
 def create_blog_post(call: Call) -> dict:
     post = call.state.insert("blog_posts", _post_fields(call))
-    return {"data": _public(post)}
+    return {"data": _view(post)}
 
 
 @handles("update_blog_post")
 def update_blog_post(call: Call) -> dict:
     post = call.record("blog_posts", call.path["postId"], "Blog post")
     post.update(_post_fields(call, post["id"]))
-    return {"updatedBlogPost": _public(post)}
+    return {"updatedBlogPost": _view(post)}

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
 from airflow_provider_ghl.sandbox.areas.users import user_ids_of_location
 from airflow_provider_ghl.sandbox.errors import bad_request, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, pick
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
 
@@ -123,8 +124,7 @@ def _related(call: Call, records: list[dict]) -> dict[str, dict[str, list]]:
             grouped = related[key] = {}
             for row in call.table(table).values():
                 if row.get("contactId") in contact_ids:
-                    public = {k: v for k, v in row.items() if not k.startswith("_")}
-                    grouped.setdefault(row["contactId"], []).append(public)
+                    grouped.setdefault(row["contactId"], []).append(public(row))
     return related
 
 
