@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_ghl.catalog import operations
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, pick, require_fields
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
 
@@ -52,13 +54,6 @@ ENUMS: dict[str, tuple] = {
     "channel": ("email", "inApp", "sms", "whatsapp"),
     "notificationType": ("booked", "confirmation", "cancellation", "reminder", "followup", "reschedule"),
 }
-TYPE_MESSAGES = {
-    "string": "{} must be a string",
-    "number": "{} must be a number conforming to the specified constraints",
-    "boolean": "{} must be a boolean value",
-    "array": "{} must be an array",
-    "object": "{} must be an object",
-}
 # A notification's fields and types (the create body's items are not in the catalog: it is an array).
 NOTIFICATION_FIELDS = operations()["update_calendar_notification"].body.properties
 # Appointment fields a client may set; the other body flags steer the booking and are not stored.
@@ -70,29 +65,15 @@ WEEKDAYS = (1, 2, 3, 4, 5)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def public(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
-
-
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    expected = {"string": str, "boolean": bool, "array": list, "object": dict}.get(kind)
-    return expected is None or isinstance(value, expected)
+def enum_problems(name: str, where: str, value: Any) -> list[str]:
+    if name in ENUMS and value not in ENUMS[name]:
+        return [f"{where} must be one of the following values: {', '.join(str(v) for v in ENUMS[name])}"]
+    return []
 
 
 def check_fields(data: dict, types: dict[str, str], prefix: str = "") -> None:
     """422 naming every field whose type or enum is wrong (``null`` counts as absent, as in HighLevel's DTOs)."""
-    problems = []
-    for name, kind in types.items():
-        value = data.get(name)
-        if value is None:
-            continue
-        if not _type_ok(value, kind):
-            problems.append(TYPE_MESSAGES[kind].format(prefix + name))
-        elif name in ENUMS and value not in ENUMS[name]:
-            allowed = ", ".join(str(v) for v in ENUMS[name])
-            problems.append(f"{prefix}{name} must be one of the following values: {allowed}")
+    problems = field_problems(data, types, prefix=prefix, check=enum_problems)
     if problems:
         raise unprocessable(*problems)
 

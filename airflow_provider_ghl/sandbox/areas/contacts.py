@@ -23,8 +23,10 @@ from urllib.parse import urlencode
 
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
 from airflow_provider_ghl.sandbox.areas.users import user_ids_of_location
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import not_found, unprocessable
 from airflow_provider_ghl.sandbox.params import finite_number
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, Reply, handles, offset_page
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
 
@@ -43,12 +45,6 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 BIRTH_DATE = re.compile(
     r"(?P<y1>\d{4})[-/._](?P<m1>\d{1,2})[-/._](?P<d1>\d{1,2})|(?P<m2>\d{1,2})[-/._](?P<d2>\d{1,2})[-/._](?P<y2>\d{4})"
 )
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "boolean": (bool,), "array": (list,), "object": (dict,),
-    "number": (int, float), "integer": (int,),
-}
-TYPE_NAMES = {"string": "a string", "boolean": "a boolean value", "array": "an array", "object": "an object",
-              "number": "a number", "integer": "an integer number"}
 # The spec types dateOfBirth as an object, but HighLevel takes (and returns) a date string.
 TYPE_OVERRIDES = {"dateOfBirth": "string"}
 # Body keys that steer a write but are not contact fields.
@@ -100,13 +96,9 @@ ID_SYMBOLS_TO_LETTERS = str.maketrans("-_", "xQ")
 
 
 # -- record helpers ----------------------------------------------------------------------------------
-def _public(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
-
-
 def _listing(record: dict) -> dict:
     """A contact as list and search answers carry it: attribution as an ``attributions`` array."""
-    out = _public(record)
+    out = public(record)
     first, last = out.pop("attributionSource", None), out.pop("lastAttributionSource", None)
     out["attributions"] = [a for a in (first, last) if a]
     return out
@@ -415,18 +407,13 @@ def _checked(call: Call, data: dict, *, nullable: bool = False) -> dict:
     Raises 422 listing every problem, each naming its field (HighLevel's ``forbidNonWhitelisted`` style).
     """
     properties = call.op.body.properties if call.op.body else {}
-    problems: list[str] = []
-    for name, value in data.items():
-        kind = TYPE_OVERRIDES.get(name, properties.get(name))
-        if kind is None:
-            problems.append(f"property {name} should not exist")
-        elif value is None:
-            if not nullable:
-                problems.append(f"{name} must be {TYPE_NAMES.get(kind, kind)}")
-        elif not isinstance(value, JSON_TYPES.get(kind, (object,))) or (kind != "boolean" and isinstance(value, bool)):
-            problems.append(f"{name} must be {TYPE_NAMES.get(kind, kind)}")
-        elif name in VALUE_CHECKS:
-            problems += VALUE_CHECKS[name](call, name, value)
+
+    def check(name: str, where: str, value: Any) -> list[str]:
+        value_check = VALUE_CHECKS.get(name)
+        return value_check(call, name, value) if value_check else []
+
+    problems = field_problems(data, {**properties, **TYPE_OVERRIDES}, unknown_forbidden=True, null_allowed=nullable,
+                              check=check)
     if problems:
         raise unprocessable(*problems)
     return data
@@ -656,7 +643,7 @@ def _contact(call: Call) -> dict:
 # -- contact handlers -----------------------------------------------------------------------------------
 @handles("get_contact")
 def get_contact(call: Call) -> dict:
-    return {"contact": _public(_contact(call))}
+    return {"contact": public(_contact(call))}
 
 
 @handles("create_contact")
@@ -666,7 +653,7 @@ def create_contact(call: Call) -> dict | Reply:
         match = _index(call.state).duplicate(call.location_id, changes.get("email"), changes.get("phone"))
         if match:
             return _duplicate_refusal(match)
-    return {"contact": _public(_create_contact(call, changes))}
+    return {"contact": public(_create_contact(call, changes))}
 
 
 @handles("update_contact")
@@ -678,7 +665,7 @@ def update_contact(call: Call) -> dict | Reply:
         if match:
             return _duplicate_refusal(match)
     _update_contact(call, record, changes)
-    return {"succeded": True, "contact": _public(record)}
+    return {"succeded": True, "contact": public(record)}
 
 
 @handles("upsert_contact")
@@ -693,7 +680,7 @@ def upsert_contact(call: Call) -> dict:
         _update_contact(call, record, changes)
     else:
         record = _create_contact(call, changes)
-    return {"new": match is None, "contact": _public(record), "traceId": _trace_id()}
+    return {"new": match is None, "contact": public(record), "traceId": _trace_id()}
 
 
 @handles("delete_contact")
@@ -715,7 +702,7 @@ def get_duplicate_contact(call: Call) -> dict:
         # Nothing to match on: say so, rather than answer {"contact": null} as if no contact matched.
         raise unprocessable("email or number should not be empty")
     match = _index(call.state).duplicate(call.location_id, email, number)
-    return {"contact": _public(match[0]) if match else None}
+    return {"contact": public(match[0]) if match else None}
 
 
 def _matches_query(record: dict, text: str) -> bool:
@@ -785,7 +772,7 @@ def get_contacts_by_business(call: Call) -> dict:
 def get_contact_appointments(call: Call) -> dict:
     contact_id = _contact(call)["id"]
     events = [
-        _public(e) for e in call.table("events").values()
+        public(e) for e in call.table("events").values()
         if e.get("contactId") == contact_id and e.get("locationId", call.location_id) == call.location_id
     ]
     return {"events": sorted(events, key=lambda e: (str(e.get("startTime", "")), e["id"]))}
