@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, offset_page
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 POST_STATUSES = ("DRAFT", "PUBLISHED", "SCHEDULED", "ARCHIVED")
 POST_STRING_FIELDS = ("title", "blogId", "imageUrl", "description", "rawHTML", "imageAltText", "author", "urlSlug",
                       "publishedAt")
+POST_STRING_TYPES = dict.fromkeys((*POST_STRING_FIELDS, "canonicalLink"), "string")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BLOG_NAMES = ("Company News", "Tips & Guides", "Customer Stories")
 AUTHOR_NAMES = ("Jordan Avery", "Sam Lee", "Priya Patel", "Marco Rossi")
@@ -149,8 +151,7 @@ def _slug_taken(call: Call, slug: str, post_id: str | None) -> bool:
 def _post_fields(call: Call, post_id: str | None = None) -> dict:
     """The validated post body (the spec's required fields are checked by the gateway)."""
     data = call.data
-    problems = [f"{name} must be a string" for name in (*POST_STRING_FIELDS, "canonicalLink")
-                if name in data and not isinstance(data[name], str)]
+    problems = field_problems(data, POST_STRING_TYPES, null_allowed=False)
     for name in ("categories", "tags"):
         if name in data and not (isinstance(data[name], list) and all(isinstance(v, str) for v in data[name])):
             problems.append(f"{name} must be an array of strings")
