@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -144,6 +145,9 @@ TYPE_MESSAGES = {
     "object": "{} must be an object", "number": NUMBER_MESSAGE, "integer": "{} must be an integer number",
 }
 """class-validator's words for a value of the wrong type (``@IsString``, ``@IsBoolean``, ...)."""
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+"""An email address as the sandbox checks it (``must be an email``): something@domain.tld, no spaces."""
 
 ValueCheck = Callable[[str, str, Any], list[str]]
 """The problems with a value of the right type: called with the property's name, its dotted place and the value."""

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
-from airflow_provider_ghl.sandbox.bodies import field_problems
+from airflow_provider_ghl.sandbox.bodies import EMAIL, field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, offset_page, pick
 from airflow_provider_ghl.sandbox.state import iso
@@ -19,7 +19,6 @@ EDITABLE_FIELDS = (
 )
 EDITABLE_TYPES = dict.fromkeys(EDITABLE_FIELDS, "string")
 BUSINESS_FIELDS = ("id", *EDITABLE_FIELDS, "updatedBy", "locationId", "createdBy", "createdAt", "updatedAt")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 NAME_PARTS = (
     ("Acme", "Blue Harbor", "Cedar", "Summit", "Lakeside", "Redwood", "Granite", "Silver Oak", "Brightline", "Maple"),
     ("Logistics", "Dental Group", "Roofing", "Consulting", "Bakery", "Law Firm", "Fitness", "Realty", "Labs", "Motors"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.companies import check_company
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
-from airflow_provider_ghl.sandbox.bodies import field_problems
+from airflow_provider_ghl.sandbox.bodies import EMAIL, field_problems
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.params import integer
 from airflow_provider_ghl.sandbox.routing import Call, handles, offset_page, pick
@@ -43,7 +42,6 @@ SETTINGS_TYPES = {"permissions": "object", "twilioPhone": "object", "scopes": "a
 USER_TYPES = ("agency", "account")
 USER_ROLES = ("admin", "user")
 PLATFORM_LANGUAGES = ("en_US", "es", "fr_CA", "fr_FR", "nl", "de", "pt_PT", "pt_BR", "it", "sv", "da", "fi", "no")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SORTABLE = {"firstName", "lastName", "email", "dateAdded"}
 # (first, last, type, role): an agency owner and admin, then the sub-account's team.
 SEED_USERS = (

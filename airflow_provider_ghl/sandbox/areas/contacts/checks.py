@@ -10,14 +10,13 @@ from typing import Any
 
 from airflow_provider_ghl.sandbox.areas.contacts.index import phone_key
 from airflow_provider_ghl.sandbox.areas.users import user_ids_of_location
-from airflow_provider_ghl.sandbox.bodies import field_problems
+from airflow_provider_ghl.sandbox.bodies import EMAIL, field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
 from airflow_provider_ghl.sandbox.routing import Call
 from airflow_provider_ghl.sandbox.state import iso, parse_time
 
 DND_CHANNELS = ("Call", "Email", "SMS", "WhatsApp", "GMB", "FB")
 DND_STATUSES = ("active", "inactive", "permanent")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # The birth-date formats HighLevel documents for dateOfBirth (year first or month first, any of - / . _).
 BIRTH_DATE = re.compile(
     r"(?P<y1>\d{4})[-/._](?P<m1>\d{1,2})[-/._](?P<d1>\d{1,2})|(?P<m2>\d{1,2})[-/._](?P<d2>\d{1,2})[-/._](?P<y2>\d{4})"
