@@ -79,14 +79,15 @@ class RateWindow:
 
 
 Seeder = Callable[["SandboxState"], None]
-"""Fills a fresh world with records (``areas.seed_world``); handed in, so the state depends on no area."""
+"""Fills a fresh world with records: ``areas.seed_world``, handed in (required, so no caller gets an empty
+world by forgetting it) because the state must not depend on the areas that depend on it."""
 
 
 class SandboxState:
-    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed (``seeder``: no records without one)."""
+    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed, records by ``seeder``."""
 
     def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None, *,
-                 seeder: Seeder | None = None) -> None:
+                 seeder: Seeder) -> None:
         self.seeder = seeder
         self.config = config or SandboxConfig()
         self.anchor = anchor
@@ -121,8 +122,7 @@ class SandboxState:
         self.pit_readonly = self.issue_pit(self.readonly_scopes)
         self.location_refresh_token = self.issue_grant("Location", self.all_scopes)
         self.agency_refresh_token = self.issue_grant("Company", self.all_scopes)
-        if self.seeder is not None:
-            self.seeder(self)
+        self.seeder(self)
 
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self) -> str:
