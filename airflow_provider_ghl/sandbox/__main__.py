@@ -72,13 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from airflow_provider_ghl.sandbox.app import create_app
+    from airflow_provider_ghl.sandbox.areas import seed_world
     from airflow_provider_ghl.sandbox.control import ControlAccess, info
     from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import Webhooks
     from airflow_provider_ghl.sandbox.webhooks import configure as configure_webhooks
 
     config = _config(args)
     anchor = datetime.fromisoformat(args.anchor.replace("Z", "+00:00")) if args.anchor else None
-    state = SandboxState(config, anchor=anchor)
+    state = SandboxState(config, anchor=anchor, seeder=seed_world, webhooks=Webhooks())
     problem = configure_webhooks(state, args)
     if problem:
         print(f"ghl-sandbox: error: {problem}", file=sys.stderr)

@@ -2,13 +2,12 @@
 
 Every catalog route passes the same gate, in HighLevel's order: bearer token, ``Version`` header,
 scope, location access, rate limits; then reproducible fault injection, the request's required
-parameters, and the area handler (``sandbox/areas/<area>.py``).
+parameters, and the area handler (``sandbox/areas/``, listed in ``areas/__init__.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from typing import Any
 
@@ -19,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_ghl.catalog import Operation, operations
+from airflow_provider_ghl.sandbox.areas import load_areas
 from airflow_provider_ghl.sandbox.bodies import BodyTooLarge, capped, declared_length, parse_json
 from airflow_provider_ghl.sandbox.control import ControlAccess
 from airflow_provider_ghl.sandbox.errors import (
@@ -37,17 +37,8 @@ from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
 
 SUPPORTED_VERSIONS = frozenset({"2021-07-28", "2021-04-15", "2023-02-21", "v3"})
-AREA_MODULES = (
-    "locations", "users", "businesses", "workflows", "campaigns", "snapshots", "companies",
-    "contacts", "calendars", "opportunities", "conversations", "associations", "blogs",
-)
 DISCONNECT_MARKER = "ghl-sandbox: connection cut on purpose (fault injection)"
 log = logging.getLogger("airflow_provider_ghl.sandbox")
-
-
-def load_areas() -> None:
-    for area in AREA_MODULES:
-        importlib.import_module(f"airflow_provider_ghl.sandbox.areas.{area}")
 
 
 class _DropDisconnectNoise(logging.Filter):

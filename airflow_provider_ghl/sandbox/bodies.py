@@ -1,4 +1,4 @@
-"""Request bodies as HighLevel's gateway takes them: a size cap, then JSON the way JavaScript reads it.
+"""Request bodies as HighLevel's gateway takes them: a size cap, JSON the way JavaScript reads it, field types.
 
 HighLevel's API is Node: ``JSON.parse`` then class-validator. So ``NaN``/``Infinity`` are not JSON (400),
 while ``1e400`` and a 400-digit integer *are* JSON (they read as ``Infinity``) and fail the field's
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.types import Message, Receive, Scope
@@ -130,3 +132,56 @@ def _infinite(value: Any, where: str) -> list[str]:
         return [where or "body"]
     children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     return [path for key, child in children for path in _infinite(child, f"{where}.{key}" if where else str(key))]
+
+
+# -- field types -----------------------------------------------------------------------------------------
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "boolean": (bool,), "array": (list,), "object": (dict,), "number": (int, float), "integer": (int,),
+}
+"""The catalog's property types; any other (``any``) takes every value."""
+
+TYPE_MESSAGES = {
+    "string": "{} must be a string", "boolean": "{} must be a boolean value", "array": "{} must be an array",
+    "object": "{} must be an object", "number": NUMBER_MESSAGE, "integer": "{} must be an integer number",
+}
+"""class-validator's words for a value of the wrong type (``@IsString``, ``@IsBoolean``, ...)."""
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+"""An email address as the sandbox checks it (``must be an email``): something@domain.tld, no spaces."""
+
+ValueCheck = Callable[[str, str, Any], list[str]]
+"""The problems with a value of the right type: called with the property's name, its dotted place and the value."""
+
+
+def is_json_type(value: Any, kind: str) -> bool:
+    expected = JSON_TYPES.get(kind)
+    # JSON's true/false arrive as Python bools, which are ints too: only a boolean property takes them.
+    return expected is None or (isinstance(value, expected) and (kind == "boolean" or not isinstance(value, bool)))
+
+
+def field_problems(
+    data: Mapping[str, Any], types: Mapping[str, str], *, prefix: str = "", unknown_forbidden: bool = False,
+    null_allowed: bool = True, check: ValueCheck | None = None,
+) -> list[str]:
+    """What is wrong with a body's fields by ``types`` (name -> catalog type), one message per problem.
+
+    ``unknown_forbidden``: a name not in ``types`` is a problem (HighLevel's ``forbidNonWhitelisted``), so
+    every key of the body is walked, in the body's order; otherwise the typed names present are, in
+    ``types`` order. ``null_allowed``: ``null`` is an unset field, else a value of the wrong type.
+    ``check`` looks further at values of the right type (formats, enums, ids).
+    """
+    problems: list[str] = []
+    names = data if unknown_forbidden else [name for name in types if name in data]
+    for name in names:
+        kind, value, where = types.get(name), data[name], prefix + name
+        if kind is None:
+            if unknown_forbidden:
+                problems.append(f"property {where} should not exist")
+        elif value is None:
+            if not null_allowed and kind in TYPE_MESSAGES:
+                problems.append(TYPE_MESSAGES[kind].format(where))
+        elif not is_json_type(value, kind):
+            problems.append(TYPE_MESSAGES[kind].format(where))
+        elif check is not None:
+            problems += check(name, where, value)
+    return problems

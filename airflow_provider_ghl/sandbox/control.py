@@ -34,6 +34,7 @@ from starlette.routing import Route
 from airflow_provider_ghl.sandbox.bodies import parse_json
 from airflow_provider_ghl.sandbox.config import ConfigError, check
 from airflow_provider_ghl.sandbox.errors import ApiError, bad_request, not_found, unauthorized, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.state import Grant, SandboxState
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -94,10 +95,6 @@ APP_PREFIX = "/__sandbox__/app"
 """Stands in for HighLevel's web app, so "View in HighLevel" links open a page offline."""
 RECORD_PAGES = {"contacts": ("contacts", "path"), "opportunities": ("opportunities", "opportunityId"),
                 "calendars": ("events", "eventId")}
-
-
-def _public(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
 def _scopes(data: dict, state: SandboxState) -> frozenset[str]:
@@ -207,7 +204,7 @@ def routes(state: SandboxState, access: ControlAccess) -> list[Route]:
             return JSONResponse({table: len(rows) for table, rows in state.tables.items()})
         if name not in state.tables:
             raise not_found(f"Table {name!r}")
-        return JSONResponse([_public(r) for r in state.tables[name].values()])
+        return JSONResponse([public(r) for r in state.tables[name].values()])
 
     async def app_page(request: Request) -> Response:
         """``/v2/location/{location}/contacts/detail/{id}`` and friends: the record, as HighLevel's app would show it."""
@@ -219,7 +216,7 @@ def routes(state: SandboxState, access: ControlAccess) -> list[Route]:
         record = state.table(table).get(record_id or "") if table else None
         if record is None:
             return HTMLResponse("<h1>Not found in the sandbox</h1>", status_code=404)
-        body = escape(json.dumps(_public(record), indent=2, ensure_ascii=False))
+        body = escape(json.dumps(public(record), indent=2, ensure_ascii=False))
         title = escape(f"{section[:-1] if section.endswith('s') else section} {record_id}")
         return HTMLResponse(f"<!doctype html><title>{title}</title><h1>GHL sandbox: {title}</h1><pre>{body}</pre>")
 

@@ -130,7 +130,8 @@ EMITS: dict[str, Emit | None] = {op.key: _emit(op) for op in by_kind("A")}
 
 
 # -- from a write to payloads ---------------------------------------------------------------------------
-def _public(record: dict) -> dict:
+def _snapshot(record: dict) -> dict:
+    """A deep copy of a record as the event conditions see it: API fields plus the bookkeeping they read."""
     return copy.deepcopy({k: v for k, v in record.items() if not k.startswith("_") or k in ("_block", "_campaigns")})
 
 
@@ -150,13 +151,13 @@ def snapshot(call: Call) -> dict[str, dict] | None:
         return None
     if spec.table == "campaign_status":
         contact = call.state.table("contacts").get(call.path.get("contactId", ""))
-        return {"_contact": _public(contact) if contact else {}}
+        return {"_contact": _snapshot(contact) if contact else {}}
     rows = call.state.table(spec.table)
     before: dict[str, dict] = {}
     for where in spec.ids:
         resolve, early = _ids(where)
         if early:
-            before.update({i: _public(rows[i]) for i in resolve(call, None) if i in rows})
+            before.update({i: _snapshot(rows[i]) for i in resolve(call, None) if i in rows})
     return before
 
 
@@ -210,7 +211,7 @@ def events(call: Call, before: dict[str, dict], answer: Any) -> Iterable[tuple[s
     for record_id in ids:
         old = before.get(record_id)
         current = rows.get(record_id)
-        new = _public(current) if current is not None else old
+        new = _snapshot(current) if current is not None else old
         if new is None:
             continue
         created = answer.get("new") if isinstance(answer, dict) and isinstance(answer.get("new"), bool) else old is None

@@ -9,11 +9,15 @@ import random
 import string
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ghl.sandbox.config import SandboxConfig
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.sandbox.webhooks import Webhooks
 
 ID_ALPHABET = string.ascii_letters + string.digits
 ALL_SCOPES_EXTRA = ("oauth.readonly", "oauth.write")
@@ -77,22 +81,27 @@ class RateWindow:
     daily_started: float = 0.0
 
 
+Seeder = Callable[["SandboxState"], None]
+"""Fills a fresh world with records: ``areas.seed_world``, handed in (required, so no caller gets an empty
+world by forgetting it) because the state must not depend on the areas that depend on it."""
+
+
 class SandboxState:
-    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed."""
+    """Everything the sandbox knows; ``reset()`` rebuilds it from the seed, records by ``seeder``."""
 
-    def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None) -> None:
-        from airflow_provider_ghl.sandbox.webhooks import Webhooks
-
+    def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None, *,
+                 seeder: Seeder, webhooks: Webhooks) -> None:
+        self.seeder = seeder
         self.config = config or SandboxConfig()
         self.anchor = anchor
-        self.webhooks = Webhooks()
-        """Webhook subscriptions and deliveries; they outlive ``reset()``."""
+        self.webhooks = webhooks
+        """Webhook subscriptions and deliveries (handed in: the state must not depend on the sender); they
+        outlive ``reset()``."""
         self.reset()
 
     # -- life cycle -------------------------------------------------------------------------
     def reset(self, seed: int | None = None, contacts: int | None = None) -> None:
         from airflow_provider_ghl.catalog import operations
-        from airflow_provider_ghl.sandbox.seed import seed_world
 
         if seed is not None:
             self.config.seed = seed
@@ -119,7 +128,7 @@ class SandboxState:
         self.pit_readonly = self.issue_pit(self.readonly_scopes)
         self.location_refresh_token = self.issue_grant("Location", self.all_scopes)
         self.agency_refresh_token = self.issue_grant("Company", self.all_scopes)
-        seed_world(self)
+        self.seeder(self)
 
     # -- ids and time -------------------------------------------------------------------------
     def new_id(self) -> str:

@@ -251,10 +251,12 @@ def in_process_server(monkeypatch):
     import uvicorn
 
     from airflow_provider_ghl.sandbox.app import create_app
+    from airflow_provider_ghl.sandbox.areas import seed_world
     from airflow_provider_ghl.sandbox.config import SandboxConfig
     from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import Webhooks
 
-    state = SandboxState(SandboxConfig(contacts=5))
+    state = SandboxState(SandboxConfig(contacts=5), seeder=seed_world, webhooks=Webhooks())
     app = create_app(state)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

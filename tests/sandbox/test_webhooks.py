@@ -430,8 +430,9 @@ def test_a_guard_wraps_every_webhook_route():
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
 
+    from airflow_provider_ghl.sandbox.areas import seed_world
     from airflow_provider_ghl.sandbox.state import SandboxState
-    from airflow_provider_ghl.sandbox.webhooks import routes
+    from airflow_provider_ghl.sandbox.webhooks import Webhooks, routes
     from tests.webhooks.conftest import ServerThread
 
     def guard(endpoint):
@@ -442,7 +443,7 @@ def test_a_guard_wraps_every_webhook_route():
 
         return checked
 
-    with ServerThread(Starlette(routes=routes(SandboxState(), guard))) as server:
+    with ServerThread(Starlette(routes=routes(SandboxState(seeder=seed_world, webhooks=Webhooks()), guard))) as server:
         base = f"{server.url}/__sandbox__/webhooks"
         for method, path in (("GET", ""), ("POST", ""), ("PATCH", ""), ("DELETE", ""), ("GET", "/deliveries"),
                              ("DELETE", "/deliveries"), ("DELETE", "/some-id")):

@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location
 from airflow_provider_ghl.sandbox.state import iso
 
@@ -85,7 +86,7 @@ def _association(record: dict) -> dict:
 def _relation(call: Call, relation: dict) -> dict:
     association = call.table("associations").get(relation["associationId"], {})
     labels = {name: association.get(name, "") for name in ASSOCIATION_FIELDS if name not in ("id", "locationId")}
-    return {**labels, **{k: v for k, v in relation.items() if not k.startswith("_")}}
+    return {**labels, **public(relation)}
 
 
 def _skip_limit(call: Call) -> tuple[int, int]:

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, offset_page
 from airflow_provider_ghl.sandbox.state import iso, parse_time
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 POST_STATUSES = ("DRAFT", "PUBLISHED", "SCHEDULED", "ARCHIVED")
 POST_STRING_FIELDS = ("title", "blogId", "imageUrl", "description", "rawHTML", "imageAltText", "author", "urlSlug",
                       "publishedAt")
+POST_STRING_TYPES = dict.fromkeys((*POST_STRING_FIELDS, "canonicalLink"), "string")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BLOG_NAMES = ("Company News", "Tips & Guides", "Customer Stories")
 AUTHOR_NAMES = ("Jordan Avery", "Sam Lee", "Priya Patel", "Marco Rossi")
@@ -79,15 +82,14 @@ def _seed_location(state: SandboxState, location_id: str, posts: int) -> None:
 
 
 # -- answers ------------------------------------------------------------------------------------
-def _public(record: dict, *, omit: tuple[str, ...] = ()) -> dict:
-    answer = {"_id": record["id"]}
-    answer.update((k, v) for k, v in record.items() if k != "id" and k not in omit and not k.startswith("_"))
-    return answer
+def _view(record: dict, *, omit: tuple[str, ...] = ()) -> dict:
+    """The record under its Mongo-style ``_id``, first, as HighLevel's blog service answers it."""
+    return {"_id": record["id"], **public(record, without=("id", *omit))}
 
 
 def _category(record: dict) -> dict:
     # The spec lists ``label`` among the properties but requires ``name``: both are sent.
-    return {**_public(record), "name": record["label"]}
+    return {**_view(record), "name": record["label"]}
 
 
 def _listing(call: Call, table: str, *, skip_param: str, matches: Callable[[dict], bool] = lambda r: True,
@@ -108,12 +110,12 @@ def _search(call: Call, field: str) -> Callable[[dict], bool]:
 
 @handles("get_blogs_by_location")
 def get_blogs_by_location(call: Call) -> dict:
-    return {"data": [_public(b) for b in _listing(call, "blogs", skip_param="skip", matches=_search(call, "name"))]}
+    return {"data": [_view(b) for b in _listing(call, "blogs", skip_param="skip", matches=_search(call, "name"))]}
 
 
 @handles("get_blog_authors")
 def get_blog_authors(call: Call) -> dict:
-    return {"authors": [_public(a) for a in _listing(call, "blog_authors", skip_param="offset")]}
+    return {"authors": [_view(a) for a in _listing(call, "blog_authors", skip_param="offset")]}
 
 
 @handles("get_blog_categories")
@@ -133,7 +135,7 @@ def get_blog_posts(call: Call) -> dict:
         matches=lambda p: p["blogId"] == blog_id and (not status or p["status"] == status) and title_matches(p),
         order=lambda p: (p["publishedAt"], p["id"]),  # newest first; the id keeps tied posts in a stable order
     )
-    return {"blogs": [_public(p, omit=("rawHTML",)) for p in posts]}  # listings leave out the post body
+    return {"blogs": [_view(p, omit=("rawHTML",)) for p in posts]}  # listings leave out the post body
 
 
 @handles("check_blog_url_slug")
@@ -149,8 +151,7 @@ def _slug_taken(call: Call, slug: str, post_id: str | None) -> bool:
 def _post_fields(call: Call, post_id: str | None = None) -> dict:
     """The validated post body (the spec's required fields are checked by the gateway)."""
     data = call.data
-    problems = [f"{name} must be a string" for name in (*POST_STRING_FIELDS, "canonicalLink")
-                if name in data and not isinstance(data[name], str)]
+    problems = field_problems(data, POST_STRING_TYPES, null_allowed=False)
     for name in ("categories", "tags"):
         if name in data and not (isinstance(data[name], list) and all(isinstance(v, str) for v in data[name])):
             problems.append(f"{name} must be an array of strings")
@@ -184,11 +185,11 @@ def _post_fields(call: Call, post_id: str | None = None) -> dict:
 @handles("create_blog_post")
 def create_blog_post(call: Call) -> dict:
     post = call.state.insert("blog_posts", _post_fields(call))
-    return {"data": _public(post)}
+    return {"data": _view(post)}
 
 
 @handles("update_blog_post")
 def update_blog_post(call: Call) -> dict:
     post = call.record("blog_posts", call.path["postId"], "Blog post")
     post.update(_post_fields(call, post["id"]))
-    return {"updatedBlogPost": _public(post)}
+    return {"updatedBlogPost": _view(post)}

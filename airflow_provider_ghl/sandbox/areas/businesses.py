@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
+from airflow_provider_ghl.sandbox.bodies import EMAIL, field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, offset_page, pick
 from airflow_provider_ghl.sandbox.state import iso
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
 EDITABLE_FIELDS = (
     "name", "phone", "email", "website", "address", "city", "description", "state", "postalCode", "country",
 )
+EDITABLE_TYPES = dict.fromkeys(EDITABLE_FIELDS, "string")
 BUSINESS_FIELDS = ("id", *EDITABLE_FIELDS, "updatedBy", "locationId", "createdBy", "createdAt", "updatedAt")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 NAME_PARTS = (
     ("Acme", "Blue Harbor", "Cedar", "Summit", "Lakeside", "Redwood", "Granite", "Silver Oak", "Brightline", "Maple"),
     ("Logistics", "Dental Group", "Roofing", "Consulting", "Bakery", "Law Firm", "Fitness", "Realty", "Labs", "Motors"),
@@ -48,7 +49,7 @@ def seed(state: SandboxState) -> None:
 
 
 def _changes(data: dict) -> dict:
-    problems = [f"{name} must be a string" for name in EDITABLE_FIELDS if name in data and not isinstance(data[name], str)]
+    problems = field_problems(data, EDITABLE_TYPES, null_allowed=False)
     if "name" in data and isinstance(data["name"], str) and not data["name"].strip():
         problems.append("name should not be empty")
     if isinstance(data.get("email"), str) and data["email"] and not EMAIL.fullmatch(data["email"]):

@@ -3,7 +3,8 @@
 ``conversations`` hold what conversation search returns (dates in epoch milliseconds, as HighLevel's
 search index gives them); ``messages`` hold every message with an ISO ``dateAdded``; email details
 live in ``email_messages`` under their own email message id, which is not the conversation message
-id (HighLevel links them through ``meta.email.messageIds``).
+id (HighLevel links them through ``meta.email.messageIds``). Answers leave unset (``None``) fields out,
+as HighLevel's conversation service does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.responses import Response
 
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.params import finite_number, is_number
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles
 from airflow_provider_ghl.sandbox.state import ID_ALPHABET, epoch_ms, iso, parse_time
 
@@ -209,11 +211,6 @@ def _iso_ms(moment_ms: int) -> str:
     return iso(datetime.fromtimestamp(moment_ms / 1000, tz=UTC))
 
 
-def public(record: dict) -> dict:
-    """The record as HighLevel answers it: internal keys stripped, unset fields left out."""
-    return {k: v for k, v in record.items() if not k.startswith("_") and v is not None}
-
-
 # -- validation helpers -------------------------------------------------------------------------
 def _one_of(call: Call, name: str, allowed: Any, default: str | None = None) -> str | None:
     value = call.query.get(name) or default
@@ -285,7 +282,7 @@ def search_conversations(call: Call) -> dict:
 
 
 def _search_item(conversation: dict, field: str) -> dict:
-    item = public(conversation)
+    item = public(conversation, drop_unset=True)
     item["type"] = CONVERSATION_TYPES[conversation["type"]]
     item["sort"] = [conversation[field] or 0]
     return item
@@ -294,7 +291,7 @@ def _search_item(conversation: dict, field: str) -> dict:
 @handles("get_conversation")
 def get_conversation(call: Call) -> dict:
     conversation = call.record("conversations", call.path["conversationId"], "Conversation")
-    return public(conversation)
+    return public(conversation, drop_unset=True)
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -320,18 +317,18 @@ def get_messages_by_conversation(call: Call) -> dict:
     return {
         "lastMessageId": page[-1]["id"] if page else "",
         "nextPage": start + limit < len(messages),
-        "messages": [public(m) for m in page],
+        "messages": [public(m, drop_unset=True) for m in page],
     }
 
 
 @handles("get_message")
 def get_message(call: Call) -> dict:
-    return public(call.record("messages", call.path["id"], "Message"))
+    return public(call.record("messages", call.path["id"], "Message"), drop_unset=True)
 
 
 @handles("get_email")
 def get_email(call: Call) -> dict:
-    return public(call.record("email_messages", call.path["id"], "Email message"))
+    return public(call.record("email_messages", call.path["id"], "Email message"), drop_unset=True)
 
 
 def _recorded_call(call: Call) -> dict:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.companies import check_company
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles, offset_page, pick
 from airflow_provider_ghl.sandbox.state import iso
@@ -35,6 +36,8 @@ CREATED_FIELDS = (
     "website", "timezone", "settings", "social",
 )
 TEXT_FIELDS = ("name", "phone", "email", "address", "city", "state", "postalCode", "website", "timezone")
+TEXT_TYPES = dict.fromkeys(TEXT_FIELDS, "string")
+OBJECT_TYPES = {"settings": "object", "social": "object"}
 CUSTOM_FIELD_FIELDS = (
     "id", "name", "fieldKey", "placeholder", "dataType", "position", "picklistOptions", "picklistImageOptions",
     "isAllowedCustomOption", "isMultiFileAllowed", "maxFileLimit", "locationId", "model",
@@ -137,12 +140,10 @@ def create_location(call: Call) -> dict:
     data = call.data
     company_id = check_company(call, data["companyId"])
     country = data.get("country", "US")
-    problems = [f"{name} must be a string" for name in TEXT_FIELDS if name in data and not isinstance(data[name], str)]
+    problems = field_problems(data, TEXT_TYPES, null_allowed=False)
     if not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)):
         problems.append("country must be a valid ISO 3166-1 alpha-2 country code")
-    for name in ("settings", "social"):
-        if name in data and not isinstance(data[name], dict):
-            problems.append(f"{name} must be an object")
+    problems += field_problems(data, OBJECT_TYPES, null_allowed=False)
     if problems:
         raise unprocessable(*problems)
     slug = re.sub(r"[^a-z0-9]+", "", data["name"].lower()) or "location"

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
 from airflow_provider_ghl.sandbox.areas.users import user_ids_of_location
+from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import bad_request, unprocessable
+from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, of_location, pick
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso, parse_time
 
@@ -24,6 +26,7 @@ OPPORTUNITY_FIELDS = (
     "lastStatusChangeAt", "lastStageChangeAt", "lastActionDate", "createdAt", "updatedAt", "dateAdded", "contactId",
     "locationId", "lostReasonId", "customFields", "followers",
 )
+STRING_TYPES = dict.fromkeys(("name", "pipelineId", "pipelineStageId", "assignedTo", "contactId", "lostReasonId"), "string")
 PIPELINE_FIELDS = ("id", "name", "stages", "showInFunnel", "showInPieChart", "locationId", "dateAdded", "dateUpdated")
 # What search_opportunities' get* flags pull in for each opportunity's contact.
 CONTACT_EXTRAS = {"getTasks": ("tasks", "contact_tasks"), "getNotes": ("notes", "contact_notes"),
@@ -123,8 +126,7 @@ def _related(call: Call, records: list[dict]) -> dict[str, dict[str, list]]:
             grouped = related[key] = {}
             for row in call.table(table).values():
                 if row.get("contactId") in contact_ids:
-                    public = {k: v for k, v in row.items() if not k.startswith("_")}
-                    grouped.setdefault(row["contactId"], []).append(public)
+                    grouped.setdefault(row["contactId"], []).append(public(row))
     return related
 
 
@@ -141,10 +143,7 @@ def _pipeline_of(call: Call, pipeline_id: Any) -> dict:
 
 def _changes(call: Call, data: dict, record: dict | None) -> dict:
     """The validated field changes of a create/update/upsert body; 422 names every bad field."""
-    problems: list[str] = []
-    for name in ("name", "pipelineId", "pipelineStageId", "assignedTo", "contactId", "lostReasonId"):
-        if name in data and not isinstance(data[name], str):
-            problems.append(f"{name} must be a string")
+    problems = field_problems(data, STRING_TYPES, null_allowed=False)
     if "status" in data and data["status"] not in STATUSES:
         problems.append(f"status must be one of the following values: {', '.join(STATUSES)}")
     value = data.get("monetaryValue")

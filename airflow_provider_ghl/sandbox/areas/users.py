@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from airflow_provider_ghl.sandbox.areas.companies import check_company
 from airflow_provider_ghl.sandbox.areas.locations import seeded_moments
+from airflow_provider_ghl.sandbox.bodies import EMAIL, field_problems
 from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unprocessable
 from airflow_provider_ghl.sandbox.params import integer
 from airflow_provider_ghl.sandbox.routing import Call, handles, offset_page, pick
@@ -36,10 +36,12 @@ USER_FIELDS = (
     "platformLanguage",
 )
 LISTED_USER_FIELDS = (*USER_FIELDS, "deleted")
+STRING_TYPES = dict.fromkeys(
+    ("firstName", "lastName", "email", "password", "phone", "type", "role", "profilePhoto"), "string")
+SETTINGS_TYPES = {"permissions": "object", "twilioPhone": "object", "scopes": "array", "scopesAssignedToOnly": "array"}
 USER_TYPES = ("agency", "account")
 USER_ROLES = ("admin", "user")
 PLATFORM_LANGUAGES = ("en_US", "es", "fr_CA", "fr_FR", "nl", "de", "pt_PT", "pt_BR", "it", "sv", "da", "fi", "no")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SORTABLE = {"firstName", "lastName", "email", "dateAdded"}
 # (first, last, type, role): an agency owner and admin, then the sub-account's team.
 SEED_USERS = (
@@ -88,10 +90,7 @@ def _of_company(call: Call, company_id: str, *, deleted: bool = False) -> list[d
 
 def _validated(call: Call, data: dict, *, creating: bool) -> dict:
     """The user fields a create/update body sets, or 422 naming every bad field."""
-    problems: list[str] = []
-    for name in ("firstName", "lastName", "email", "password", "phone", "type", "role", "profilePhoto"):
-        if name in data and not isinstance(data[name], str):
-            problems.append(f"{name} must be a string")
+    problems = field_problems(data, STRING_TYPES, null_allowed=False)
     if creating and isinstance(data.get("email"), str) and not EMAIL.fullmatch(data["email"]):
         problems.append("email must be an email")
     if isinstance(data.get("type"), str) and data["type"] not in USER_TYPES:
@@ -106,12 +105,7 @@ def _validated(call: Call, data: dict, *, creating: bool) -> dict:
         problems.append("locationIds should not be empty")
     if "platformLanguage" in data and data["platformLanguage"] not in PLATFORM_LANGUAGES:
         problems.append(f"platformLanguage must be one of the following values: {', '.join(PLATFORM_LANGUAGES)}")
-    for name in ("permissions", "twilioPhone"):
-        if name in data and not isinstance(data[name], dict):
-            problems.append(f"{name} must be an object")
-    for name in ("scopes", "scopesAssignedToOnly"):
-        if name in data and not isinstance(data[name], list):
-            problems.append(f"{name} must be an array")
+    problems += field_problems(data, SETTINGS_TYPES, null_allowed=False)
     if problems:
         raise unprocessable(*problems)
     changes = pick(data, ("firstName", "lastName", "phone", "platformLanguage"))
