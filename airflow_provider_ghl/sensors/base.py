@@ -21,6 +21,8 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 
 from airflow_provider_ghl.declare import DeclaredOperation
 from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError
+from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW as PAGING_DEFAULT_WINDOW
+from airflow_provider_ghl.hooks.paging import TimeWindowPaginator
 from airflow_provider_ghl.polling import (
     FIRST_RUN,
     WATCHES,
@@ -36,8 +38,9 @@ if TYPE_CHECKING:
 
 DEFAULT_POKE_INTERVAL = 300.0
 """Five minutes: inside HighLevel's own 1-15 minute polling range, far below its rate limits."""
-DEFAULT_WINDOW = timedelta(days=365)
-"""Time-window operations (calendar events) look this far back and ahead unless ``query`` says otherwise."""
+DEFAULT_WINDOW = PAGING_DEFAULT_WINDOW
+"""Time-window operations (calendar events) look this far back and ahead unless ``query`` says otherwise (the
+time-window paginator fills it: ``hooks/paging.py``)."""
 
 
 class VariableCursorStore:
@@ -178,13 +181,9 @@ class GHLFreeSlotsSensor(GHLSensor):
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()
-        query = dict(arguments["query"] or {})
-        if "startDate" not in query:
-            now = datetime.now(UTC)
-            query["startDate"] = int(now.timestamp() * 1000)
-            query["endDate"] = int((now + timedelta(days=int(self.days_ahead))).timestamp() * 1000)
-        arguments["query"] = query
-        return arguments
+        now = datetime.now(UTC)
+        window = (now, now + timedelta(days=int(self.days_ahead)))
+        return {**arguments, "query": TimeWindowPaginator.windowed(self.op, arguments["query"], window)}
 
 
 class GHLCollectionSensor(GHLSensor):
@@ -232,16 +231,6 @@ class GHLCollectionSensor(GHLSensor):
             value = getattr(self, name)
             if not isinstance(value, int) or value < (0 if name == "min_records" else 1):
                 self.fail(f"{name} must be a whole number (>= {0 if name == 'min_records' else 1}), got {value!r}")
-
-    def request_arguments(self) -> dict[str, Any]:
-        arguments = super().request_arguments()
-        window = self.op.pagination.get("window")
-        if window and window[0] not in (arguments["query"] or {}):
-            now = datetime.now(UTC)
-            bounds = (now - DEFAULT_WINDOW, now + DEFAULT_WINDOW)
-            arguments["query"] = {**(arguments["query"] or {}),
-                                  **{name: int(moment.timestamp() * 1000) for name, moment in zip(window, bounds, strict=True)}}
-        return arguments
 
     def cursor_store(self, context: Context) -> Any:
         key = self.cursor_key
