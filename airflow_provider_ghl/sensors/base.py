@@ -114,7 +114,9 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
         return self.poll_spec(context)
 
     def keep(self, verdict: Verdict, context: Context) -> None:
-        """Persist what a trigger's verdict says to remember (collection sensors keep a cursor)."""
+        """Persist the cursor a trigger's verdict says to keep (the trigger advanced it in memory)."""
+        if verdict.cursor is not None:
+            self.cursor_store(context).set(verdict.cursor)
 
     # -- deferrable -------------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -271,10 +273,6 @@ class GHLCollectionSensor(GHLSensor):
         if spec["collection"]["interval"] is None:
             spec["collection"]["cursor"] = self.cursor_store(context).get()
         return spec
-
-    def keep(self, verdict: Verdict, context: Context) -> None:
-        if verdict.cursor is not None:
-            self.cursor_store(context).set(verdict.cursor)
 
     def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         # first_run="skip" takes its baseline here and stores it before deferring: a baseline kept only in the
