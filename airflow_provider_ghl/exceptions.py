@@ -11,8 +11,6 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
 
-from airflow_provider_ghl.catalog import UnknownOperationError
-
 
 class GHLError(AirflowException):
     """Base class of every HighLevel error."""
@@ -49,8 +47,9 @@ class GHLInputError(GHLError, ValueError):
     """Bad arguments or connection settings, found before any request was sent."""
 
 
-class GHLUnknownOperationError(GHLInputError, UnknownOperationError):
-    """An operation key the catalog does not know (the message names the closest keys)."""
+class GHLUnknownOperationError(GHLInputError, KeyError):
+    """An operation key the catalog does not know (the message names the closest keys); a ``KeyError`` like the
+    catalog's own ``UnknownOperationError``, which this module must not import (the catalog imports it)."""
 
     def __str__(self) -> str:
         return self._text()

@@ -1,7 +1,10 @@
-"""What a polling sensor or trigger decides from what HighLevel returned: pure logic, no I/O.
+"""What a polling sensor or trigger decides from what HighLevel returned: the one home of polling.
 
-The same decisions run in a sensor's ``poke`` (sync hook), in the deferrable trigger (async hook)
-and in the asset-watcher event triggers, so they live here once. Three kinds of poll:
+A poll is one generator (``poll_flow`` for sensors, ``collect`` inside it and in the asset-watcher event
+triggers) that yields what it needs done (``Call``, ``Read``, ``LoadCursor``, ``SaveCursor``) and decides
+from the answers, without I/O of its own. ``drive`` performs those actions with the sync hook (a sensor's
+``poke``), ``adrive`` with the async hook (the triggers), as the hooks drive their protocol
+(``hooks/actions.py``). Three kinds of poll:
 
 - ``record``: one record (Get Contact, Get Appointment, ...). Done when it exists and the optional
   condition holds; the record is the result.
@@ -15,9 +18,13 @@ and in the asset-watcher event triggers, so they live here once. Three kinds of 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+from collections.abc import Awaitable, Callable, Generator
+from contextlib import aclosing, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from airflow_provider_ghl.catalog import Incremental, get_operation
@@ -30,6 +37,30 @@ MILLISECOND = timedelta(milliseconds=1)
 # (exactly-once is kept by the cursor's ids at its timestamp, re-read by ``gte``). Everything else is listed
 # whole on every poll: single-page lists (tasks, notes, calendars) and time windows cost one request anyway.
 FIRST_RUN = ("deliver", "skip")
+
+
+def callable_path(function: Callable | None) -> str | None:
+    """``module.qualname`` when ``function`` can be imported by name (so a trigger can run it), else ``None``."""
+    if function is None:
+        return None
+    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
+    if not module or "<" in qualname or module == "__main__":
+        return None
+    try:
+        target: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError):
+        return None
+    return f"{module}.{qualname}" if target is function else None
+
+
+def import_callable(path: str) -> Callable:
+    module, _, name = path.partition(":") if ":" in path else path.rpartition(".")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -278,3 +309,168 @@ def free_slots(response: Any) -> dict[str, list]:
         return {}
     return {day: value["slots"] for day, value in response.items()
             if isinstance(value, dict) and value.get("slots")}
+
+
+# -- one poll, written once: a generator of actions that a sync and an async driver perform ------------------
+# Like the hook's protocol (``hooks/actions.py``), a poll is a generator that yields what it needs done and
+# receives the answers; ``drive`` performs them with ``GHLHook`` (a sensor's poke), ``adrive`` with
+# ``GHLAsyncHook`` (the triggers). The decisions live only here.
+@dataclass
+class Call:
+    """Run one operation (``hook.call``); answered with its JSON. A ``GHLError`` is thrown into the poll."""
+
+    operation: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Read:
+    """Page through a collection (``hook.paginate``); answered with the records before the first one ``stop``
+    accepts (no further page is requested after it)."""
+
+    operation: str
+    arguments: dict[str, Any]
+    stop: Callable[[dict], bool] | None = None
+
+
+@dataclass
+class LoadCursor:
+    """Read the poll's cursor (a Variable, a trigger's memory, an asset's state); answered with it or ``None``."""
+
+
+@dataclass
+class SaveCursor:
+    cursor: dict
+
+
+def collect(poll: CollectionPoll, operation: str, arguments: dict[str, Any],
+            condition: Callable[[dict], bool] | None = None) -> Generator[Any, Any, Verdict]:
+    """A collection poll: the records changed since the watermark (only those where HighLevel can say, see
+    ``CollectionPoll.narrow``, so an idle poll costs one request), judged by ``poll.evaluate``."""
+    if poll.interval is None:  # the data interval needs no cursor
+        poll.cursor = yield LoadCursor()
+    narrowed = poll.narrow(arguments, all_records_count=condition is None)
+    field_name = poll.field_name
+    records = yield Read(operation, narrowed.arguments, stop=lambda record: narrowed.stops_at(record, field_name))
+    if condition is not None:
+        records = [record for record in records if condition(record)]
+    return poll.evaluate(records, datetime.now(UTC))
+
+
+def poll_flow(spec: dict[str, Any], condition: Callable[[Any], bool] | None = None) -> Generator[Any, Any, Verdict]:
+    """One poll of a sensor's ``spec`` (``GHLSensor.poll_spec``): a collection, a record or a condition.
+
+    A collection poll saves the cursor its verdict keeps (``SaveCursor``) before returning."""
+    kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
+    if kind == "collection":
+        settings = {name: value for name, value in spec["collection"].items() if name != "cursor"}
+        verdict = yield from collect(CollectionPoll(operation=key, **settings), key, arguments, condition)
+        if verdict.cursor is not None:
+            yield SaveCursor(verdict.cursor)
+        return verdict
+    from airflow_provider_ghl.exceptions import GHLNotFoundError  # the exceptions module imports Airflow
+
+    try:
+        response = yield Call(key, arguments)
+    except GHLNotFoundError:
+        return Verdict(False, message="the record does not exist yet (404)")
+    if kind == "condition":
+        slots = free_slots(response)
+        holds = bool(slots) and (condition(slots) if condition else True)
+        return Verdict(holds, slots, message=f"{sum(map(len, slots.values()))} free slots" if holds else "no free slot yet")
+    verdict = record_verdict(response, spec.get("record_key"))
+    if verdict.done and condition is not None and not condition(verdict.result):
+        return Verdict(False, message="the record exists; its condition does not hold yet")
+    return verdict
+
+
+class _PollStepper:
+    """Steps a poll and routes a failed action's error back into it; both drivers only perform the actions."""
+
+    def __init__(self, flow: Generator) -> None:
+        self.flow = flow
+        self.answer: Any = None
+        self.error: BaseException | None = None
+        self.value: Any = None
+
+    def next(self) -> Any:
+        """The next action, or ``None`` when the poll has finished (its return value is then ``value``)."""
+        try:
+            action = self.flow.throw(self.error) if self.error is not None else self.flow.send(self.answer)
+        except StopIteration as stop:
+            self.value = stop.value
+            return None
+        self.answer, self.error = None, None
+        return action
+
+
+def drive(flow: Generator, hook: Any, load: Callable[[], dict | None], save: Callable[[dict], None]) -> Any:
+    """Run a poll with the sync hook; ``load``/``save`` keep its cursor."""
+    from airflow_provider_ghl.exceptions import GHLError
+
+    stepper = _PollStepper(flow)
+    while (action := stepper.next()) is not None:
+        try:
+            if isinstance(action, Call):
+                stepper.answer = hook.call(action.operation, **action.arguments)
+            elif isinstance(action, Read):
+                with closing(hook.paginate(action.operation, **action.arguments)) as reading:
+                    stepper.answer = list(takewhile(lambda record: not _stops(action, record), reading))
+            elif isinstance(action, LoadCursor):
+                stepper.answer = load()
+            elif isinstance(action, SaveCursor):
+                save(action.cursor)
+        except GHLError as error:
+            stepper.error = error
+    return stepper.value
+
+
+async def adrive(flow: Generator, hook: Any, load: Callable[[], Awaitable[dict | None]],
+                 save: Callable[[dict], Awaitable[None]]) -> Any:
+    """Run a poll with the async hook (``GHLAsyncHook``); ``load``/``save`` keep its cursor."""
+    from airflow_provider_ghl.exceptions import GHLError
+
+    stepper = _PollStepper(flow)
+    while (action := stepper.next()) is not None:
+        try:
+            if isinstance(action, Call):
+                stepper.answer = await hook.acall(action.operation, **action.arguments)
+            elif isinstance(action, Read):
+                records: list[dict] = []
+                async with aclosing(hook.apaginate(action.operation, **action.arguments)) as reading:
+                    async for record in reading:
+                        if _stops(action, record):
+                            break
+                        records.append(record)
+                stepper.answer = records
+            elif isinstance(action, LoadCursor):
+                stepper.answer = await load()
+            elif isinstance(action, SaveCursor):
+                await save(action.cursor)
+        except GHLError as error:
+            stepper.error = error
+    return stepper.value
+
+
+def _stops(action: Read, record: dict) -> bool:
+    return action.stop is not None and action.stop(record)
+
+
+class MemoryCursor:
+    """A cursor kept in memory: a deferred sensor's trigger advances it between polls (the worker keeps the one
+    the trigger's event carries)."""
+
+    def __init__(self, cursor: dict | None = None) -> None:
+        self.cursor = cursor
+
+    def get(self) -> dict | None:
+        return self.cursor
+
+    def set(self, cursor: dict) -> None:
+        self.cursor = cursor
+
+    async def aget(self) -> dict | None:
+        return self.cursor
+
+    async def aset(self, cursor: dict) -> None:
+        self.cursor = cursor

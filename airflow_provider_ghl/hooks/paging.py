@@ -16,8 +16,8 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -36,6 +36,8 @@ repeats itself fails on the next one."""
 TOTAL_SLACK_PAGES = 3
 """Pages allowed beyond twice what the reported total needs (records inserted while paging, tie re-fetches)."""
 SEARCH_PAGE_CAP = 10_000  # HighLevel's contact search stops at page*pageLimit 10k without searchAfter
+DEFAULT_WINDOW = timedelta(days=365)
+"""HighLevel requires a time window (calendar events): without one from the caller, this far back and ahead."""
 
 
 @dataclass
@@ -71,7 +73,6 @@ def total_of(data: Any) -> int | None:
     return None
 
 
-_NO_CURSOR = ""  # startAfterDate absent: the first page again, wider
 
 
 def _sort_value(record: dict) -> Any:
@@ -100,15 +101,238 @@ def _record_key(record: Any) -> Any:
     return hash(msgspec.json.encode(record))
 
 
+# -- one class per pagination style ------------------------------------------------------------------------
+@dataclass
+class Paginator:
+    """A style's requests: ``first`` builds the first page request, ``next`` the one after a response (or
+    ``None``: the style ends here). The base is a single page: the page size, if the operation takes one."""
+
+    style: ClassVar[str] = "single_page"
+    op: Operation
+    page_size: int | None = None
+    """Set by :class:`Pager` (caller's, else HighLevel's maximum); a style may widen it while paging."""
+
+    @property
+    def limit_param(self) -> str | None:
+        return self.op.pagination.get("limit_param")
+
+    def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
+        """The page size the caller's own request asks for, where the style reads it."""
+        return query.get(self.limit_param) if self.limit_param else None
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        """The first page request (``query``/``body`` are the caller's, copied: the filters stay on every page)."""
+        if self.limit_param and self.page_size:
+            query.setdefault(self.limit_param, self.page_size)
+        return PageRequest(query, body)
+
+    def short(self, records: list[dict]) -> bool:
+        """A page shorter than asked for is the last one."""
+        return bool(self.page_size) and len(records) < self.page_size  # type: ignore[operator]
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        """The cursor and request of the page after ``data`` (``records`` is never empty), or ``None`` at the end."""
+        return None
+
+
+@dataclass
+class TimeWindowPaginator(Paginator):
+    """One request for a time window (``pagination.window``: the start and end parameter, epoch milliseconds),
+    which HighLevel requires: the caller's, else :data:`DEFAULT_WINDOW` around now."""
+
+    style: ClassVar[str] = "time_window"
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        return super().first(self.windowed(self.op, query), body)
+
+    @staticmethod
+    def windowed(op: Operation, query: dict[str, Any] | None,
+                 window: tuple[datetime, datetime] | None = None) -> dict[str, Any]:
+        """``query`` with ``window`` (default: :data:`DEFAULT_WINDOW` around now) in the operation's window
+        parameters, unless the query already starts one (a caller's own window wins)."""
+        query = dict(query or {})
+        names = op.pagination.get("window")
+        if names and names[0] not in query:
+            now = datetime.now(UTC)
+            bounds = window or (now - DEFAULT_WINDOW, now + DEFAULT_WINDOW)
+            query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(names, bounds, strict=True)})
+        return query
+
+
+@dataclass
+class OffsetPaginator(Paginator):
+    """``skip``/``offset`` + ``limit`` in the query."""
+
+    style: ClassVar[str] = "offset"
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        query.setdefault(self.limit_param, self.page_size)
+        query.setdefault(self.op.pagination["offset_param"], 0)
+        return PageRequest(query, body)
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.short(records):
+            return None
+        name = self.op.pagination["offset_param"]
+        cursor = int(request.query.get(name) or 0) + len(records)
+        return cursor, PageRequest({**request.query, name: cursor}, request.body)
+
+
+@dataclass
+class BodySkipLimitPaginator(Paginator):
+    """``skip``/``limit`` in the body, as strings (HighLevel types them so)."""
+
+    style: ClassVar[str] = "body_skip_limit"
+
+    def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
+        return (body or {}).get("limit")
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        body = body if body is not None else {}
+        body.setdefault("limit", str(self.page_size))
+        body.setdefault("skip", "0")
+        return PageRequest(query, body)
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.short(records):
+            return None
+        cursor = int((request.body or {}).get("skip") or 0) + len(records)
+        return cursor, PageRequest(request.query, {**(request.body or {}), "skip": str(cursor)})
+
+
+@dataclass
+class StartAfterPaginator(Paginator):
+    """``startAfterId`` + ``startAfter`` from the response's ``meta`` (else the last record), always sent together."""
+
+    style: ClassVar[str] = "start_after"
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.short(records):
+            return None
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        if meta and "startAfterId" in meta and not meta.get("startAfterId"):
+            return None  # HighLevel's own "no next page"
+        last = records[-1]
+        cursor = (
+            meta.get("startAfterId") or last.get("id"),
+            meta.get("startAfter") or _epoch_ms(last.get("dateAdded") or last.get("createdAt")),
+        )
+        return cursor, PageRequest({**request.query, "startAfterId": cursor[0], "startAfter": cursor[1]}, request.body)
+
+
+@dataclass
+class SearchAfterPaginator(Paginator):
+    """The last record's ``searchAfter`` in the body; page numbers where records carry none (up to 10,000)."""
+
+    style: ClassVar[str] = "search_after"
+
+    def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
+        return (body or {}).get(self.limit_param)
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        body = body if body is not None else {}
+        body.setdefault(self.limit_param, self.page_size)
+        return PageRequest(query, body)
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.short(records):
+            return None
+        body = dict(request.body or {})
+        last = records[-1]
+        if isinstance(last.get("searchAfter"), list):
+            cursor = last["searchAfter"]
+            body.pop("page", None)
+            body["searchAfter"] = cursor
+        else:
+            cursor = int(body.get("page") or 1) + 1
+            if (cursor - 1) * (self.page_size or 1) >= SEARCH_PAGE_CAP:
+                log.warning("%s: HighLevel stops page-based search at %s records", self.op.key, SEARCH_PAGE_CAP)
+                return None
+            body["page"] = cursor
+        return cursor, PageRequest(request.query, body)
+
+
+@dataclass
+class StartAfterDatePaginator(Paginator):
+    """``startAfterDate``: one sort value that HighLevel pages *strictly after*.
+
+    Records that share the last value and did not fit on the page would be skipped, so paging resumes after the
+    last *different* value and the tied group comes again (the Pager drops the repeats by id). A page that is
+    all one value is asked again at HighLevel's maximum page size (the same cursor, a wider page)."""
+
+    style: ClassVar[str] = "start_after_date"
+    sent: Any = None
+    """The cursor of the current page (``None``: the first page, which has none)."""
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.short(records):
+            return None
+        query = dict(request.query)
+        values = [_sort_value(record) for record in records]
+        cursor = next((v for v in reversed(values) if v != values[-1]), None)
+        max_limit = self.op.pagination.get("max_limit")
+        if cursor is None and max_limit and int(query.get(self.limit_param) or 0) < max_limit:
+            query[self.limit_param] = self.page_size = max_limit  # a whole page of ties: widen the page
+            if self.sent is None:  # the first page had no cursor: ask for it again, wider
+                query.pop("startAfterDate", None)
+                return "first page", PageRequest(query, request.body)
+            cursor = self.sent
+        elif cursor is None:
+            log.warning("%s: more than %s records share the sort value %r; HighLevel's single-value cursor "
+                        "cannot page through them, some may be skipped", self.op.key, len(records), values[-1])
+            cursor = values[-1]
+        if cursor is None:
+            return None
+        query["startAfterDate"] = self.sent = cursor
+        return cursor, PageRequest(query, request.body)
+
+
+@dataclass
+class LastMessageIdPaginator(Paginator):
+    """``lastMessageId`` while the response says ``nextPage`` (a conversation's messages; pages may be short)."""
+
+    style: ClassVar[str] = "last_message_id"
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        holder = data.get("messages") if isinstance(data.get("messages"), dict) else data
+        if not holder.get("nextPage"):
+            return None
+        cursor = holder.get("lastMessageId") or records[-1].get("id")
+        return cursor, PageRequest({**request.query, "lastMessageId": cursor}, request.body)
+
+
+PAGINATORS: dict[str, type[Paginator]] = {
+    "none": Paginator,
+    "single_page": Paginator,
+    "time_window": TimeWindowPaginator,
+    "offset": OffsetPaginator,
+    "body_skip_limit": BodySkipLimitPaginator,
+    "start_after": StartAfterPaginator,
+    "search_after": SearchAfterPaginator,
+    "start_after_date": StartAfterDatePaginator,
+    "last_message_id": LastMessageIdPaginator,
+}
+
+
+def paginator_for(op: Operation) -> Paginator:
+    try:
+        return PAGINATORS[op.paging_style](op)
+    except KeyError:
+        raise GHLInputError(f"unsupported pagination style {op.paging_style!r}", operation=op.key) from None
+
+
+# -- the guards every style shares ---------------------------------------------------------------------------
 @dataclass
 class Pager:
-    """Page requests for one collection operation."""
+    """Pages one collection operation with its style's :class:`Paginator`; drops repeats, and ends paging that
+    makes no progress."""
 
     op: Operation
-    page_size: int | None
+    paginator: Paginator
     request: PageRequest
     recent_ids: deque[set[str]] = field(default_factory=lambda: deque(maxlen=REMEMBERED_PAGES))
     pages: int = 0
+    """Pages taken so far (the guards count in pages; errors name how many)."""
     _last_cursor: Any = None
     # Progress checks: one small int per page (never per record), so memory stays flat on huge exports.
     seen_cursors: set[int] = field(default_factory=set)
@@ -119,19 +343,19 @@ class Pager:
     most_total: int | None = None
     first_page_size: int | None = None
 
+    @property
+    def page_size(self) -> int | None:
+        return self.paginator.page_size
+
     @classmethod
     def start(cls, op: Operation, query: dict[str, Any], body: dict[str, Any] | None,
               page_size: int | None) -> Pager:
-        style = op.paging_style
+        paginator = paginator_for(op)
         max_limit = op.pagination.get("max_limit")
-        limit_param = op.pagination.get("limit_param")
         if page_size is None:
             # A limit in the caller's query/body is the page size: read as max_limit, a page of 20 would look
             # like the last one and paging would stop after it.
-            if style in ("body_skip_limit", "search_after"):
-                given = (body or {}).get("limit" if style == "body_skip_limit" else limit_param)
-            else:
-                given = query.get(limit_param) if limit_param else None
+            given = paginator.given_page_size(query, body)
             if isinstance(given, int | str) and not isinstance(given, bool) and str(given).isdigit():
                 page_size = int(given)
         if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
@@ -140,22 +364,9 @@ class Pager:
             raise GHLInputError(
                 f"page_size {page_size} is above HighLevel's maximum of {max_limit} for {op.key}", operation=op.key
             )
-        size = page_size or max_limit
-        query, body = dict(query), (dict(body) if body is not None else None)
-        if style == "offset":
-            query.setdefault(limit_param, size)
-            query.setdefault(op.pagination["offset_param"], 0)
-        elif style == "body_skip_limit":
-            body = body if body is not None else {}
-            # HighLevel types these body fields as strings.
-            body.setdefault("limit", str(size))
-            body.setdefault("skip", "0")
-        elif style == "search_after":
-            body = body if body is not None else {}
-            body.setdefault(limit_param, size)
-        elif limit_param and size:
-            query.setdefault(limit_param, size)
-        return cls(op=op, page_size=size, request=PageRequest(query, body), first_page_size=size)
+        paginator.page_size = page_size or max_limit
+        request = paginator.first(dict(query), dict(body) if body is not None else None)
+        return cls(op=op, paginator=paginator, request=request, first_page_size=paginator.page_size)
 
     def take(self, data: Any) -> Page:
         """The new records of a response (repeats dropped) and the total when the API gives it.
@@ -210,78 +421,14 @@ class Pager:
             pages=self.pages, operation=self.op.key,
         )
 
-    def _tie_safe_date_cursor(self, records: list[dict], query: dict[str, Any]) -> Any:
-        """``startAfterDate`` is one sort value and HighLevel starts strictly after it, so records that
-        share the last value and did not fit on this page would be skipped. Resume after the last
-        *different* value instead: the tied group is fetched again (repeats are dropped by id)."""
-        values = [_sort_value(record) for record in records]
-        boundary = next((v for v in reversed(values) if v != values[-1]), None)
-        if boundary is not None:
-            return boundary
-        limit_param = self.op.pagination.get("limit_param")
-        max_limit = self.op.pagination.get("max_limit")
-        if max_limit and int(query.get(limit_param) or 0) < max_limit:
-            query[limit_param] = self.page_size = max_limit  # a whole page of ties: widen the page
-            return self._last_cursor if self._last_cursor is not None else _NO_CURSOR
-        log.warning("%s: more than %s records share the sort value %r; HighLevel's single-value cursor "
-                    "cannot page through them, some may be skipped", self.op.key, len(records), values[-1])
-        return values[-1]
-
     def advance(self, data: Any) -> PageRequest | None:
         """The next page request after ``data`` (the response to the current one), or ``None``."""
         records = records_of(self.op, data)
-        style = self.op.paging_style
-        if style in ("none", "single_page", "time_window") or not records:
-            return None
-        if self.page_size and len(records) < self.page_size and style != "last_message_id":
-            return None
-        query, body = dict(self.request.query), dict(self.request.body) if self.request.body is not None else None
         size_before = self.page_size
-        pagination = self.op.pagination
-        last = records[-1]
-        if style == "offset":
-            name = pagination["offset_param"]
-            cursor = int(query.get(name) or 0) + len(records)
-            query[name] = cursor
-        elif style == "body_skip_limit":
-            cursor = int(body.get("skip") or 0) + len(records)
-            body["skip"] = str(cursor)
-        elif style == "start_after":
-            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-            if meta and "startAfterId" in meta and not meta.get("startAfterId"):
-                return None
-            cursor = (
-                meta.get("startAfterId") or last.get("id"),
-                meta.get("startAfter") or _epoch_ms(last.get("dateAdded") or last.get("createdAt")),
-            )
-            query["startAfterId"], query["startAfter"] = cursor
-        elif style == "search_after":
-            if isinstance(last.get("searchAfter"), list):
-                cursor = last["searchAfter"]
-                body.pop("page", None)
-                body["searchAfter"] = cursor
-            else:
-                cursor = int(body.get("page") or 1) + 1
-                if (cursor - 1) * (self.page_size or 1) >= SEARCH_PAGE_CAP:
-                    log.warning("%s: HighLevel stops page-based search at %s records", self.op.key, SEARCH_PAGE_CAP)
-                    return None
-                body["page"] = cursor
-        elif style == "start_after_date":
-            cursor = self._tie_safe_date_cursor(records, query)
-            if cursor is None:
-                return None
-            if cursor == _NO_CURSOR:
-                query.pop("startAfterDate", None)
-            else:
-                query["startAfterDate"] = cursor
-        elif style == "last_message_id":
-            holder = data.get("messages") if isinstance(data.get("messages"), dict) else data
-            if not holder.get("nextPage"):
-                return None
-            cursor = holder.get("lastMessageId") or last.get("id")
-            query["lastMessageId"] = cursor
-        else:
-            raise GHLInputError(f"unsupported pagination style {style!r}", operation=self.op.key)
+        step = self.paginator.next(data, records, self.request) if records else None
+        if step is None:
+            return None
+        cursor, request = step
         widened = self.page_size != size_before
         if cursor is None:
             log.warning("%s: no page cursor after page %s; ending pagination", self.op.key, self.pages)
@@ -294,5 +441,5 @@ class Pager:
                                                                " (it was sent for an earlier page)"))
         self.seen_cursors.add(marker)
         self._last_cursor = cursor
-        self.request = PageRequest(query, body)
-        return self.request
+        self.request = request
+        return request

@@ -6,56 +6,41 @@ Declarations are short::
         \"\"\"Wait until a contact exists (and ``condition`` holds).\"\"\"
         operation = "get_contact"
 
-Every sensor works in poke, reschedule and deferrable mode. The decisions (is it done, which
-records are new, what cursor to keep) live in ``airflow_provider_ghl.polling`` and are the same in
-``poke`` and in the deferrable trigger; only the HTTP calls differ (sync hook vs async hook).
+Every sensor works in poke, reschedule and deferrable mode. A poll (is it done, which records are
+new, what cursor to keep) is one generator in ``airflow_provider_ghl.polling``: ``poke`` runs it with the
+sync hook, the deferrable trigger (``triggers/ghl.py``) with the async hook.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from contextlib import aclosing, closing
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 
 from airflow_provider_ghl.declare import DeclaredOperation
-from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError, GHLNotFoundError
-from airflow_provider_ghl.polling import FIRST_RUN, WATCHES, CollectionPoll, Verdict, free_slots, record_verdict
+from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError
+from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW as PAGING_DEFAULT_WINDOW
+from airflow_provider_ghl.hooks.paging import TimeWindowPaginator
+from airflow_provider_ghl.polling import (
+    FIRST_RUN,
+    WATCHES,
+    MemoryCursor,
+    Verdict,
+    callable_path,
+    drive,
+    poll_flow,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 DEFAULT_POKE_INTERVAL = 300.0
 """Five minutes: inside HighLevel's own 1-15 minute polling range, far below its rate limits."""
-DEFAULT_WINDOW = timedelta(days=365)
-"""Time-window operations (calendar events) look this far back and ahead unless ``query`` says otherwise."""
-
-
-def callable_path(function: Callable | None) -> str | None:
-    """``module.qualname`` when ``function`` can be imported by name (so a trigger can run it), else ``None``."""
-    if function is None:
-        return None
-    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
-    if not module or "<" in qualname or module == "__main__":
-        return None
-    try:
-        target: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            target = getattr(target, part)
-    except (ImportError, AttributeError):
-        return None
-    return f"{module}.{qualname}" if target is function else None
-
-
-def import_callable(path: str) -> Callable:
-    module, _, name = path.partition(":") if ":" in path else path.rpartition(".")
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
-    return target
+DEFAULT_WINDOW = PAGING_DEFAULT_WINDOW
+"""Time-window operations (calendar events) look this far back and ahead unless ``query`` says otherwise (the
+time-window paginator fills it: ``hooks/paging.py``)."""
 
 
 class VariableCursorStore:
@@ -111,17 +96,27 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
         spec = self.poll_spec(context)
+        cursors = self.cursor_store(context)
         try:
-            verdict = run_poll(spec, self.hook, self.condition)
+            verdict = drive(poll_flow(spec, self.condition), self.hook, cursors.get, cursors.set)
         except GHLDailyLimitError as error:
             self.log.warning("HighLevel's daily request budget is spent; waiting for it to reset: %s", error)
             return False
         self.log.info("%s: %s", self.op.key, verdict.message)
-        self.keep(verdict, context)
         return PokeReturnValue(True, xcom_value=verdict.result) if verdict.done else False
 
+    def cursor_store(self, context: Context) -> Any:
+        """Where the poll's cursor lives (``get``/``set``); only collection sensors keep one."""
+        return MemoryCursor()
+
+    def trigger_spec(self, context: Context) -> dict[str, Any]:
+        """``poll_spec`` as the trigger needs it: with what the trigger cannot read itself (the cursor)."""
+        return self.poll_spec(context)
+
     def keep(self, verdict: Verdict, context: Context) -> None:
-        """Persist what a verdict says to remember (collection sensors keep a cursor)."""
+        """Persist the cursor a trigger's verdict says to keep (the trigger advanced it in memory)."""
+        if verdict.cursor is not None:
+            self.cursor_store(context).set(verdict.cursor)
 
     # -- deferrable -------------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -132,7 +127,7 @@ class GHLSensor(DeclaredOperation, BaseSensorOperator):
     def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         from airflow_provider_ghl.triggers.ghl import GHLPollTrigger
 
-        spec = self.poll_spec(context)
+        spec = self.trigger_spec(context)
         if self.condition is not None and spec["condition"] is None:
             self.log.info("condition is not importable by name: the trigger waits for the data, this worker checks it")
         self.defer(
@@ -167,80 +162,6 @@ def apply_condition(poll_kind: str, verdict: Verdict, condition: Callable) -> Ve
     return verdict
 
 
-def run_poll(spec: dict[str, Any], hook: Any, condition: Callable | None = None) -> Verdict:
-    """One synchronous poll (``GHLHook``)."""
-    kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
-    condition = condition or (import_callable(spec["condition"]) if spec.get("condition") else None)
-    if kind == "collection":
-        records = read_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
-        return decide(spec, records, condition)
-    try:
-        response = hook.call(key, **arguments)
-    except GHLNotFoundError:
-        return Verdict(False, message="the record does not exist yet (404)")
-    return decide(spec, response, condition)
-
-
-async def arun_poll(spec: dict[str, Any], hook: Any) -> Verdict:
-    """One asynchronous poll (``GHLAsyncHook``), for the deferrable trigger."""
-    kind, key, arguments = spec["poll_kind"], spec["operation"], spec["arguments"]
-    condition = import_callable(spec["condition"]) if spec.get("condition") else None
-    if kind == "collection":
-        records = await aread_collection(hook, key, arguments, collection_poll(spec), all_records_count=condition is None)
-        return decide(spec, records, condition)
-    try:
-        response = await hook.acall(key, **arguments)
-    except GHLNotFoundError:
-        return Verdict(False, message="the record does not exist yet (404)")
-    return decide(spec, response, condition)
-
-
-def collection_poll(spec: dict[str, Any]) -> CollectionPoll:
-    return CollectionPoll(operation=spec["operation"], **spec["collection"])
-
-
-def read_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
-                    all_records_count: bool = True) -> list[dict]:
-    """The records a collection poll needs: only those changed since its watermark where HighLevel can say
-    (``CollectionPoll.narrow``), so an idle poll costs one request instead of a listing of the location."""
-    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
-    records = []
-    with closing(hook.paginate(key, **narrowed.arguments)) as reading:
-        for record in reading:
-            if narrowed.stops_at(record, poll.field_name):
-                break  # newest first: the rest is older than the watermark; no further page is requested
-            records.append(record)
-    return records
-
-
-async def aread_collection(hook: Any, key: str, arguments: dict[str, Any], poll: CollectionPoll, *,
-                          all_records_count: bool = True) -> list[dict]:
-    """``read_collection`` with ``GHLAsyncHook``."""
-    narrowed = poll.narrow(arguments, all_records_count=all_records_count)
-    records = []
-    async with aclosing(hook.apaginate(key, **narrowed.arguments)) as reading:
-        async for record in reading:
-            if narrowed.stops_at(record, poll.field_name):
-                break
-            records.append(record)
-    return records
-
-
-def decide(spec: dict[str, Any], data: Any, condition: Callable | None) -> Verdict:
-    kind = spec["poll_kind"]
-    if kind == "collection":
-        records = [r for r in data if condition(r)] if condition else data
-        return collection_poll(spec).evaluate(records, datetime.now(UTC))
-    if kind == "condition":
-        slots = free_slots(data)
-        holds = bool(slots) and (condition(slots) if condition else True)
-        return Verdict(holds, slots, message=f"{sum(map(len, slots.values()))} free slots" if holds else "no free slot yet")
-    verdict = record_verdict(data, spec.get("record_key"))
-    if verdict.done and condition is not None and not condition(verdict.result):
-        return Verdict(False, message="the record exists; its condition does not hold yet")
-    return verdict
-
-
 class GHLRecordSensor(GHLSensor):
     """Done when the record exists and the optional ``condition(record)`` holds; the record goes to XCom."""
 
@@ -262,13 +183,9 @@ class GHLFreeSlotsSensor(GHLSensor):
 
     def request_arguments(self) -> dict[str, Any]:
         arguments = super().request_arguments()
-        query = dict(arguments["query"] or {})
-        if "startDate" not in query:
-            now = datetime.now(UTC)
-            query["startDate"] = int(now.timestamp() * 1000)
-            query["endDate"] = int((now + timedelta(days=int(self.days_ahead))).timestamp() * 1000)
-        arguments["query"] = query
-        return arguments
+        now = datetime.now(UTC)
+        window = (now, now + timedelta(days=int(self.days_ahead)))
+        return {**arguments, "query": TimeWindowPaginator.windowed(self.op, arguments["query"], window)}
 
 
 class GHLCollectionSensor(GHLSensor):
@@ -317,16 +234,6 @@ class GHLCollectionSensor(GHLSensor):
             if not isinstance(value, int) or value < (0 if name == "min_records" else 1):
                 self.fail(f"{name} must be a whole number (>= {0 if name == 'min_records' else 1}), got {value!r}")
 
-    def request_arguments(self) -> dict[str, Any]:
-        arguments = super().request_arguments()
-        window = self.op.pagination.get("window")
-        if window and window[0] not in (arguments["query"] or {}):
-            now = datetime.now(UTC)
-            bounds = (now - DEFAULT_WINDOW, now + DEFAULT_WINDOW)
-            arguments["query"] = {**(arguments["query"] or {}),
-                                  **{name: int(moment.timestamp() * 1000) for name, moment in zip(window, bounds, strict=True)}}
-        return arguments
-
     def cursor_store(self, context: Context) -> Any:
         key = self.cursor_key
         if not key:
@@ -355,15 +262,17 @@ class GHLCollectionSensor(GHLSensor):
         return start.isoformat(), end.isoformat()
 
     def poll_spec(self, context: Context) -> dict[str, Any]:
-        interval = self.interval(context)
-        cursor = None if interval else self.cursor_store(context).get()
-        collection = {"watch": self.watch, "interval": interval, "cursor": cursor, "first_run": self.first_run,
+        collection = {"watch": self.watch, "interval": self.interval(context), "first_run": self.first_run,
                       "min_records": self.min_records, "max_records": self.max_records}
         return {**super().poll_spec(context), "collection": collection}
 
-    def keep(self, verdict: Verdict, context: Context) -> None:
-        if verdict.cursor is not None:
-            self.cursor_store(context).set(verdict.cursor)
+    def trigger_spec(self, context: Context) -> dict[str, Any]:
+        # The trigger starts from the cursor in the Variable, advances it in memory, and hands the one it reached
+        # back in its event (``keep``): the triggerer reads and writes no Variable.
+        spec = self.poll_spec(context)
+        if spec["collection"]["interval"] is None:
+            spec["collection"]["cursor"] = self.cursor_store(context).get()
+        return spec
 
     def defer_poll(self, context: Context, start_delay: float = 0.0) -> None:
         # first_run="skip" takes its baseline here and stores it before deferring: a baseline kept only in the

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
@@ -28,6 +28,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.exceptions import GHLInputError
+from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW, TimeWindowPaginator
 from airflow_provider_ghl.polling import parse_timestamp
 
 if TYPE_CHECKING:
@@ -39,8 +40,9 @@ FORMATS = ("jsonl", "csv")
 MODES = ("incremental", "full")
 PROGRESS_EVERY_S = 10.0
 FLUSH_BYTES = 1 << 20
-FULL_WINDOW = timedelta(days=365)
-"""A full export of a time-window operation (calendar events) reads this far back and ahead unless ``query`` says."""
+FULL_WINDOW = DEFAULT_WINDOW
+"""A full export of a time-window operation (calendar events) reads this far back and ahead unless ``query`` says
+(the time-window paginator's default: ``hooks/paging.py``)."""
 
 
 def is_local(path: ObjectStoragePath) -> bool:
@@ -262,12 +264,8 @@ class GHLExportOperator(BaseOperator):
 
     def records(self, window: tuple[datetime, datetime] | None) -> Iterator[dict]:
         op = get_operation(self.operation)
-        query, body = dict(self.query or {}), self.body
-        window_params = op.pagination.get("window")
-        if window_params and window_params[0] not in query:
-            now = datetime.now(UTC)
-            bounds = window or (now - FULL_WINDOW, now + FULL_WINDOW)  # HighLevel requires a window
-            query.update({name: int(moment.timestamp() * 1000) for name, moment in zip(window_params, bounds, strict=True)})
+        # Calendar events: the events that start in the data interval (the style's default window without one).
+        query, body = TimeWindowPaginator.windowed(op, self.query, window), self.body
         searchable = op.incremental is not None and op.incremental.how == "search_filter" \
             and self.watch in op.incremental.watches  # HighLevel's search can filter by the watched field
         if searchable and window is not None and self.timestamp_field:

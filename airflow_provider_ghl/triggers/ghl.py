@@ -1,8 +1,10 @@
 """Triggers: the deferrable sensors' poll loop, and event triggers for Airflow 3 asset watchers.
 
-Both poll with ``GHLAsyncHook`` (same auth, pacing and retries as the sync hook) and decide with
-``airflow_provider_ghl.polling`` (the same code as the sensors' ``poke``). They serialize only the
-connection id and plain JSON arguments, and yield small JSON events.
+Both run the polls of ``airflow_provider_ghl.polling`` (the same generators as the sensors' ``poke``) with
+its async driver and ``GHLAsyncHook`` (same auth, pacing and retries as the sync hook). They import hooks and
+polling only, never the sensors. Each run closes its hook when it ends, fails or is cancelled: a triggerer lives
+for weeks, and every unclosed ``httpx.AsyncClient`` would keep its sockets. They serialize only the connection
+id and plain JSON arguments, and yield small JSON events.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
 from airflow_provider_ghl.exceptions import GHLDailyLimitError, GHLInputError
-from airflow_provider_ghl.polling import CollectionPoll, record_id
+from airflow_provider_ghl.polling import CollectionPoll, MemoryCursor, adrive, collect, import_callable, poll_flow, record_id
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.hooks.ghl import GHLAsyncHook
 
 DAILY_LIMIT_PAUSE_S = 900.0
 """How long a trigger waits before polling again once the daily budget is spent (HighLevel gives no reset time)."""
@@ -27,10 +31,15 @@ def _classpath(trigger: BaseTrigger) -> str:
     return f"{type(trigger).__module__}.{type(trigger).__qualname__}"
 
 
-def _hook(ghl_conn_id: str):
-    from airflow_provider_ghl.hooks.ghl import GHLAsyncHook
+def _hook(ghl_conn_id: str) -> GHLAsyncHook:
+    from airflow_provider_ghl.hooks.ghl import GHLAsyncHook  # the hook (httpx) loads in the triggerer only
 
     return GHLAsyncHook(ghl_conn_id=ghl_conn_id)
+
+
+async def _wait_out_daily_limit(trigger: BaseTrigger, error: GHLDailyLimitError, poll_interval: float) -> None:
+    trigger.log.warning("daily request budget spent; polling again later: %s", error)
+    await asyncio.sleep(max(poll_interval, error.retry_after_s or DAILY_LIMIT_PAUSE_S))
 
 
 class GHLPollTrigger(BaseTrigger):
@@ -54,33 +63,30 @@ class GHLPollTrigger(BaseTrigger):
                                   "poll_interval": self.poll_interval, "start_delay": self.start_delay}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_ghl.sensors.base import arun_poll
-
-        hook = _hook(self.ghl_conn_id)
-        spec = json.loads(json.dumps(self.spec))  # a private copy: the cursor advances in memory
+        spec = self.spec
+        cursor = MemoryCursor((spec.get("collection") or {}).get("cursor"))  # advances in memory between polls
         if self.start_delay > 0:
             await asyncio.sleep(self.start_delay)
-        while True:
-            try:
-                verdict = await arun_poll(spec, hook)
-            except GHLDailyLimitError as error:
-                self.log.warning("daily request budget spent; polling again later: %s", error)
-                await asyncio.sleep(max(self.poll_interval, error.retry_after_s or DAILY_LIMIT_PAUSE_S))
-                continue
-            except GHLInputError as error:
-                yield TriggerEvent({"status": "input", "message": str(error)})
-                return
-            except Exception as error:  # the worker turns this into a task failure
-                yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
-                return
-            if verdict.done:
-                yield TriggerEvent({"status": "done", "result": verdict.result, "cursor": verdict.cursor,
-                                    "message": verdict.message})
-                return
-            if verdict.cursor is not None and "collection" in spec:
-                spec["collection"] = {**spec["collection"], "cursor": verdict.cursor}
-            self.log.info("%s: %s", spec["operation"], verdict.message)
-            await asyncio.sleep(self.poll_interval)
+        async with _hook(self.ghl_conn_id) as hook:
+            while True:
+                try:
+                    condition = import_callable(spec["condition"]) if spec.get("condition") else None
+                    verdict = await adrive(poll_flow(spec, condition), hook, cursor.aget, cursor.aset)
+                except GHLDailyLimitError as error:
+                    await _wait_out_daily_limit(self, error, self.poll_interval)
+                    continue
+                except GHLInputError as error:
+                    yield TriggerEvent({"status": "input", "message": str(error)})
+                    return
+                except Exception as error:  # the worker turns this into a task failure
+                    yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
+                    return
+                if verdict.done:
+                    yield TriggerEvent({"status": "done", "result": verdict.result, "cursor": verdict.cursor,
+                                        "message": verdict.message})
+                    return
+                self.log.info("%s: %s", spec["operation"], verdict.message)
+                await asyncio.sleep(self.poll_interval)
 
 
 class GHLEventTrigger(BaseEventTrigger):
@@ -139,15 +145,17 @@ class GHLEventTrigger(BaseEventTrigger):
             await store.aset(self.CURSOR_KEY, cursor)
 
     async def poll_once(self, hook: Any) -> tuple[dict | None, dict | None]:
-        """One poll: (event payload or ``None``, cursor to keep or ``None``)."""
-        from airflow_provider_ghl.sensors.base import aread_collection
+        """One poll: (event payload or ``None``, cursor to keep or ``None``). The cursor is read here and saved
+        by ``run`` only after the event is out (a restart in between delivers the batch again, same key)."""
+        return await adrive(self.poll_flow(), hook, self.load_cursor, self.save_cursor)
 
+    def poll_flow(self) -> Generator[Any, Any, tuple[dict | None, dict | None]]:
+        """``poll_once`` without I/O (see ``polling.adrive``)."""
         arguments = {**self.path_arguments, "query": self.query, "body": self.body, "location_id": self.location_id}
-        poll = CollectionPoll(operation=self.operation, watch=self.watch, cursor=await self.load_cursor(),
-                              first_run=self.first_run, max_records=self.max_records)
+        poll = CollectionPoll(operation=self.operation, watch=self.watch, first_run=self.first_run,
+                              max_records=self.max_records)
         # Only what changed since the cursor, where HighLevel can filter or sort by it (the catalog's ``incremental``).
-        records = await aread_collection(hook, self.operation, arguments, poll)
-        verdict = poll.evaluate(records, datetime.now(UTC))
+        verdict = yield from collect(poll, self.operation, arguments)
         if not verdict.done:
             return None, verdict.cursor
         field = poll.field_name
@@ -158,19 +166,18 @@ class GHLEventTrigger(BaseEventTrigger):
         return payload, verdict.cursor
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        hook = _hook(self.ghl_conn_id)
-        while True:
-            try:
-                payload, cursor = await self.poll_once(hook)
-            except GHLDailyLimitError as error:
-                self.log.warning("daily request budget spent; polling again later: %s", error)
-                await asyncio.sleep(max(self.poll_interval, error.retry_after_s or DAILY_LIMIT_PAUSE_S))
-                continue
-            if payload is not None:
-                yield TriggerEvent(payload)
-            if cursor is not None:
-                await self.save_cursor(cursor)
-            await asyncio.sleep(self.poll_interval)
+        async with _hook(self.ghl_conn_id) as hook:
+            while True:
+                try:
+                    payload, cursor = await self.poll_once(hook)
+                except GHLDailyLimitError as error:
+                    await _wait_out_daily_limit(self, error, self.poll_interval)
+                    continue
+                if payload is not None:
+                    yield TriggerEvent(payload)
+                if cursor is not None:
+                    await self.save_cursor(cursor)
+                await asyncio.sleep(self.poll_interval)
 
 
 class GHLContactEventTrigger(GHLEventTrigger):

@@ -1,0 +1,191 @@
+"""Each pagination style's class on its own: first request, advancing, stop condition, time window. No HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from airflow_provider_ghl.catalog import get_operation, operations
+from airflow_provider_ghl.exceptions import GHLInputError
+from airflow_provider_ghl.hooks.paging import (
+    DEFAULT_WINDOW,
+    PAGINATORS,
+    BodySkipLimitPaginator,
+    LastMessageIdPaginator,
+    OffsetPaginator,
+    Pager,
+    PageRequest,
+    Paginator,
+    SearchAfterPaginator,
+    StartAfterDatePaginator,
+    StartAfterPaginator,
+    TimeWindowPaginator,
+    paginator_for,
+)
+
+
+def make(key: str, page_size: int | None = 2) -> Paginator:
+    paginator = paginator_for(get_operation(key))
+    paginator.page_size = page_size
+    return paginator
+
+
+def ids(*names: str, **fields: Any) -> list[dict]:
+    return [{"id": name, **fields} for name in names]
+
+
+def test_every_style_of_the_catalog_has_its_class_in_the_table():
+    styles = {op.paging_style for op in operations().values()}
+    assert styles <= set(PAGINATORS), styles - set(PAGINATORS)
+    for style, paginator in PAGINATORS.items():
+        assert paginator.style == style or (style == "none" and paginator is Paginator)
+
+
+def test_an_unknown_style_is_refused_before_any_request():
+    op = get_operation("search_users")
+    odd = type(op).__new__(type(op))
+    for name in op.__slots__:
+        object.__setattr__(odd, name, getattr(op, name))
+    object.__setattr__(odd, "pagination", {"style": "telepathy"})
+    with pytest.raises(GHLInputError, match="telepathy"):
+        paginator_for(odd)
+
+
+# -- single page and time window -------------------------------------------------------------------------
+def test_a_single_page_asks_once_with_its_page_size():
+    paginator = make("list_custom_fields", None)
+    assert type(paginator) is Paginator
+    request = paginator.first({"model": "contact"}, None)
+    assert request == PageRequest({"model": "contact"}, None)
+    assert paginator.next({"customFields": ids("a")}, ids("a"), request) is None
+
+
+def test_a_time_window_fills_its_window_only_when_the_caller_gives_none():
+    paginator = make("list_calendar_events", None)
+    assert isinstance(paginator, TimeWindowPaginator)
+    request = paginator.first({"calendarId": "cal"}, None)
+    start, end = (datetime.fromtimestamp(request.query[name] / 1000, UTC) for name in ("startTime", "endTime"))
+    assert end - start == 2 * DEFAULT_WINDOW
+    assert abs((start + DEFAULT_WINDOW) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert paginator.first({"startTime": 1, "endTime": 2}, None).query == {"startTime": 1, "endTime": 2}
+    assert paginator.next({"events": ids("a", "b")}, ids("a", "b"), request) is None  # one window, one request
+
+
+def test_a_given_window_goes_into_the_operations_own_parameters():
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    window = (day, day + timedelta(days=1))
+    assert TimeWindowPaginator.windowed(get_operation("list_calendar_events"), {"calendarId": "c"}, window) == {
+        "calendarId": "c", "startTime": 1_767_225_600_000, "endTime": 1_767_312_000_000}
+    assert TimeWindowPaginator.windowed(get_operation("get_free_slots"), None, window) == {
+        "startDate": 1_767_225_600_000, "endDate": 1_767_312_000_000}
+    assert TimeWindowPaginator.windowed(get_operation("get_free_slots"), {"startDate": 5}, window) == {"startDate": 5}
+    assert TimeWindowPaginator.windowed(get_operation("search_users"), {"a": 1}, window) == {"a": 1}  # no window
+
+
+# -- offset and body skip/limit ---------------------------------------------------------------------------
+def test_offset_starts_at_zero_and_advances_by_the_records_read():
+    paginator = make("search_users")
+    assert isinstance(paginator, OffsetPaginator)
+    request = paginator.first({"query": "ann"}, None)
+    assert request.query == {"query": "ann", "limit": 2, "skip": 0}
+    cursor, request = paginator.next({}, ids("a", "b"), request)
+    assert cursor == 2 and request.query == {"query": "ann", "limit": 2, "skip": 2}
+    assert paginator.next({}, ids("c"), request) is None  # a short page is the last
+
+
+def test_body_skip_limit_sends_strings_in_the_body():
+    paginator = make("filter_users_by_email")
+    assert isinstance(paginator, BodySkipLimitPaginator)
+    assert paginator.given_page_size({}, {"limit": "7"}) == "7"
+    request = paginator.first({}, {"emails": ["a@b.c"]})
+    assert request.body == {"emails": ["a@b.c"], "limit": "2", "skip": "0"}
+    cursor, request = paginator.next({}, ids("a", "b"), request)
+    assert cursor == 2 and request.body == {"emails": ["a@b.c"], "limit": "2", "skip": "2"}
+    assert paginator.next({}, ids("c"), request) is None
+
+
+# -- cursors -----------------------------------------------------------------------------------------------
+def test_start_after_sends_both_cursor_parts_from_meta_or_the_last_record():
+    paginator = make("list_contacts")
+    assert isinstance(paginator, StartAfterPaginator)
+    request = paginator.first({"query": "x"}, None)
+    assert request.query == {"query": "x", "limit": 2}
+    data = {"contacts": ids("a", "b"), "meta": {"startAfterId": "b", "startAfter": 1700}}
+    cursor, request = paginator.next(data, data["contacts"], request)
+    assert cursor == ("b", 1700)
+    assert request.query == {"query": "x", "limit": 2, "startAfterId": "b", "startAfter": 1700}
+    records = ids("c", "d", dateAdded="2026-01-01T00:00:00Z")
+    cursor, _ = paginator.next({"contacts": records}, records, request)
+    assert cursor == ("d", 1_767_225_600_000)  # no meta: the last record's id and time (epoch ms)
+    no_more = {"contacts": ids("e", "f"), "meta": {"startAfterId": None, "startAfter": None}}
+    assert paginator.next(no_more, no_more["contacts"], request) is None
+
+
+def test_search_after_follows_the_last_records_search_after_else_page_numbers():
+    paginator = make("search_contacts")
+    assert isinstance(paginator, SearchAfterPaginator)
+    assert paginator.given_page_size({}, {"pageLimit": 50}) == 50
+    request = paginator.first({}, {"filters": []})
+    assert request.body == {"filters": [], "pageLimit": 2}
+    records = [{"id": "a", "searchAfter": [1, "a"]}, {"id": "b", "searchAfter": [2, "b"]}]
+    cursor, after = paginator.next({}, records, PageRequest({}, {**request.body, "page": 1}))
+    assert cursor == [2, "b"] and after.body == {"filters": [], "pageLimit": 2, "searchAfter": [2, "b"]}
+    cursor, paged = paginator.next({}, ids("a", "b"), request)
+    assert cursor == 2 and paged.body["page"] == 2
+
+
+def test_search_after_page_numbers_stop_at_highlevels_cap():
+    paginator = make("search_contacts", 500)
+    request = PageRequest({}, {"pageLimit": 500, "page": 20})
+    assert paginator.next({}, ids(*map(str, range(500))), request) is None
+
+
+def test_start_after_date_resumes_after_the_last_different_value():
+    paginator = make("search_conversations", 3)
+    assert isinstance(paginator, StartAfterDatePaginator)
+    request = paginator.first({}, None)
+    records = [{"id": "a", "sort": [1]}, {"id": "b", "sort": [2]}, {"id": "c", "sort": [2]}]
+    cursor, request = paginator.next({}, records, request)
+    assert cursor == 1 and request.query["startAfterDate"] == 1  # b and c's tie is read again on the next page
+
+
+def test_start_after_date_widens_a_page_of_ties():
+    paginator = make("search_conversations", 3)
+    request = paginator.first({}, None)
+    ties = [{"id": name, "sort": [5]} for name in "abc"]
+    cursor, wider = paginator.next({}, ties, request)
+    assert cursor == "first page" and "startAfterDate" not in wider.query
+    assert wider.query["limit"] == paginator.page_size == 100
+    cursor, stuck = paginator.next({}, [{"id": str(i), "sort": [5]} for i in range(100)], wider)
+    assert cursor == 5 and stuck.query["startAfterDate"] == 5  # at the maximum: past the ties, with a warning
+
+
+def test_last_message_id_follows_next_page_even_on_short_pages():
+    paginator = make("get_messages_by_conversation", 5)
+    assert isinstance(paginator, LastMessageIdPaginator)
+    request = paginator.first({}, None)
+    data = {"messages": {"messages": ids("m1"), "nextPage": True, "lastMessageId": "m1"}}
+    cursor, request = paginator.next(data, ids("m1"), request)
+    assert cursor == "m1" and request.query == {"limit": 5, "lastMessageId": "m1"}
+    done = {"messages": {"messages": ids("m2"), "nextPage": False}}
+    assert paginator.next(done, ids("m2"), request) is None
+
+
+# -- the Pager: the caller's page size, the shared guards --------------------------------------------------
+@pytest.mark.parametrize(("key", "query", "body", "size"), [
+    ("search_users", {"limit": "20"}, None, 20),
+    ("filter_users_by_email", {}, {"limit": "30"}, 30),
+    ("search_contacts", {}, {"pageLimit": 50}, 50),
+    ("list_contacts", {"limit": 20}, None, 20),
+    ("list_contacts", {}, None, 100),
+])
+def test_the_pager_takes_the_callers_limit_where_the_style_reads_it(key, query, body, size):
+    assert Pager.start(get_operation(key), query, body, None).page_size == size
+
+
+def test_the_pager_keeps_the_callers_request_untouched():
+    query, body = {"query": "ann"}, {"filters": []}
+    Pager.start(get_operation("search_contacts"), query, body, None)
+    assert query == {"query": "ann"} and body == {"filters": []}
