@@ -161,13 +161,18 @@ _REPO = Path(__file__).resolve().parents[1]
 OUTSIDE_READS: list[str] = []
 
 
+_TEMP = Path(tempfile.gettempdir()).resolve()
+
+
 def _outside_repository(path: Any) -> bool:
-    """A path in the folder that holds the repository but not in the repository itself."""
+    """A path in the folder that holds the repository but not in the repository itself (temporary files aside:
+    a clone in /tmp has the tests' own temporary folders beside it)."""
     try:
         resolved = Path(os.fsdecode(path)).resolve()
     except (TypeError, ValueError, OSError):
         return False
-    return resolved.is_relative_to(_REPO.parent) and not resolved.is_relative_to(_REPO)
+    return (resolved.is_relative_to(_REPO.parent) and not resolved.is_relative_to(_REPO)
+            and not resolved.is_relative_to(_TEMP))
 
 
 def _audit_reads(event: str, args: tuple) -> None:
