@@ -47,12 +47,14 @@ def _free_port() -> int:
 class Airflow:
     """``with Airflow(dags, env={...}, workers=2) as airflow: airflow.url, airflow.rest(...)``."""
 
-    def __init__(self, dags_folder: Path, *, env: dict[str, str], workers: int = 1, scheduler: bool = True) -> None:
+    def __init__(self, dags_folder: Path, *, env: dict[str, str], workers: int = 1, scheduler: bool = True,
+                 cpu: int | None = None) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="ghl-webhooks-airflow-"))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.with_scheduler = scheduler
+        self.cpu = cpu
         site = self.home / "site"
         _dist_info(site)
         (self.home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
@@ -80,12 +82,13 @@ class Airflow:
 
     def _start(self, name: str, *args: str) -> None:
         log = open(self.home / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the child's lifetime
-        self.processes[name] = subprocess.Popen([AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []
+        self.processes[name] = subprocess.Popen([*pin, AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=self.home, start_new_session=True)
 
     def __enter__(self) -> Airflow:
-        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, cwd=self.home, check=True, capture_output=True,
-                       timeout=300)
+        for command in (["db", "migrate"], ["dags", "reserialize"]):  # the DAGs (and their assets) are in the DB at once
+            subprocess.run([AIRFLOW, *command], env=self.env, cwd=self.home, check=True, capture_output=True, timeout=300)
         self._start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.port),
                     "--workers", str(self.workers))
         if self.with_scheduler:

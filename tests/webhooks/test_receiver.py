@@ -186,3 +186,25 @@ async def test_the_queued_dag_run_reaches_the_newest_event(client, signing_key):
         [queued_at] = session.scalars(select(AssetDagRunQueue.created_at).where(
             AssetDagRunQueue.asset_id == asset_id, AssetDagRunQueue.target_dag_id == CONSUMER)).all()
     assert queued_at == newest   # the scheduler gives the run every event up to this time
+
+
+def test_a_batch_records_each_webhook_id_once_in_order(signing_key):
+    """Group commit: one transaction for the deliveries waiting, each through register_asset_change, in order."""
+    from datetime import UTC, datetime
+
+    from airflow_provider_ghl.webhooks.recorder import record_batch
+    from airflow_provider_ghl.webhooks.verify import Verifier
+
+    verifier = Verifier.from_settings(ReceiverSettings(public_key=public_key_b64(signing_key)))
+
+    def delivery(webhook_id, event="ContactCreate", location=LOCATION):
+        body, headers = signed(signing_key, payload(event, webhook_id=webhook_id, location_id=location))
+        return verifier.decide(body, headers, datetime.now(UTC)).delivery
+
+    first = delivery("wh-batch-1")
+    results = record_batch([first, delivery("wh-batch-2"), first, delivery("wh-batch-3", location="otherLoc1")],
+                           payload_max_bytes=8192, max_age_s=300)
+    assert [r.outcome for r in results] == ["recorded", "recorded", "duplicate", "no_asset"]
+    again = record_batch([first], payload_max_bytes=8192, max_age_s=300)
+    assert again[0].outcome == "duplicate"
+    assert [len(asset_events(f"wh-batch-{i}")) for i in (1, 2, 3)] == [1, 1, 0]
