@@ -7,6 +7,8 @@ DAG scheduled on the asset runs once per event (or batch) and reads it from ``tr
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from collections import Counter
 from pathlib import Path
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from airflow_provider_ghl.webhooks.signing import public_key_b64
-from tests.webhooks.airflow_processes import Airflow
+from tests.webhooks.airflow_processes import AIRFLOW, Airflow
 from tests.webhooks.helpers import LOCATION, payload, signed
 
 DAGS = Path(__file__).resolve().parent / "dags"
@@ -77,6 +79,9 @@ def test_the_plugin_loads_once_without_errors(airflow):
     [ghl] = [p for p in plugins if p["name"] == "ghl"]
     assert ghl["fastapi_apps"][0]["url_prefix"] == "/ghl"
     assert airflow.rest("GET", "/plugins/importErrors").json()["import_errors"] == []
+    listed = subprocess.run([AIRFLOW, "plugins", "--output", "json"], env=airflow.env, capture_output=True, text=True,
+                            timeout=120, check=True).stdout
+    assert [p["name"] for p in json.loads(listed[listed.index("["):]) if p["name"] == "ghl"] == ["ghl"]
 
 
 def test_concurrent_duplicates_across_api_server_workers_record_one(airflow, signing_key):
