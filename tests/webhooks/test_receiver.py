@@ -208,3 +208,20 @@ def test_a_batch_records_each_webhook_id_once_in_order(signing_key):
     again = record_batch([first], payload_max_bytes=8192, max_age_s=300)
     assert again[0].outcome == "duplicate"
     assert [len(asset_events(f"wh-batch-{i}")) for i in (1, 2, 3)] == [1, 1, 0]
+
+
+async def test_a_database_failure_is_503_so_highlevel_retries(signing_key, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from airflow_provider_ghl.webhooks import recorder
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(recorder, "_record_batch_once", down)
+    app = create_app(ReceiverSettings(public_key=public_key_b64(signing_key)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://receiver") as client:
+        response = await client.post("/webhooks", **_request(signing_key, payload(webhook_id="wh-db-down")))
+    assert (response.status_code, response.json()["status"]) == (503, "error")
+    monkeypatch.undo()
+    assert asset_events("wh-db-down") == []
