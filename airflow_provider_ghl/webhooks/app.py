@@ -1,13 +1,14 @@
 """The receiver's FastAPI app: ``POST /webhooks`` (``/ghl/webhooks`` once the plugin mounts it), nothing else.
 
 Thin on purpose: it bounds and reads the body, asks ``verify.Verifier`` what the delivery is, and hands an
-accepted one to ``recorder.record`` (in a worker thread: the database is synchronous), which commits the
-asset event before the answer is sent. No Airflow login: the signature is the authentication.
+accepted one to the process's ``recorder.BatchWriter`` (a thread: the database is synchronous), which commits
+the asset event before the answer is sent. No Airflow login: the signature is the authentication.
 Logs name the outcome, event type and webhook id; never the body, headers or keys.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from airflow_provider_ghl.webhooks import recorder, settings
 from airflow_provider_ghl.webhooks.verify import Verifier
@@ -46,8 +46,7 @@ def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
 
 
 def create_app(config: settings.ReceiverSettings | None = None, *, verifier: Verifier | None = None,
-               clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-               record: Callable[..., recorder.Recorded] = recorder.record) -> FastAPI:
+               clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
     """The receiver app. ``config`` defaults to Airflow's ``[ghl]`` options, read once here; a bad option
     makes every delivery answer 503 with a message naming the option (the API server still starts)."""
     problem = None
@@ -66,6 +65,8 @@ def create_app(config: settings.ReceiverSettings | None = None, *, verifier: Ver
     app = FastAPI(title="HighLevel webhooks", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
     app.state.settings = config
     app.state.verifier = verifier
+    app.state.writer = writer = recorder.BatchWriter(payload_max_bytes=config.payload_max_bytes,
+                                                     max_age_s=config.max_age_s)
     limit = config.max_body_bytes
 
     @app.post("/webhooks")
@@ -85,8 +86,7 @@ def create_app(config: settings.ReceiverSettings | None = None, *, verifier: Ver
             return _answer(decision.status, decision.answer())
         delivery = decision.delivery
         try:
-            result = await run_in_threadpool(record, delivery, payload_max_bytes=config.payload_max_bytes,
-                                             max_age_s=config.max_age_s)
+            result = await asyncio.wrap_future(writer.submit(delivery))
         except Exception as error:  # the database is down or busy: HighLevel retries a 5xx
             log.error("webhook %s %s not recorded: %s", delivery.event_type, delivery.webhook_id, type(error).__name__)
             return _answer(503, {"status": "error", "message": "the event could not be recorded; retry later"})

@@ -1,30 +1,38 @@
-"""Records an accepted delivery as an Airflow asset event, exactly once per ``webhookId``.
+"""Records accepted deliveries as Airflow asset events, exactly once per ``webhookId``.
 
 The same code path as Airflow's REST endpoint ``POST /api/v2/assets/events``: the assets with the
 delivery's URI are looked up and ``asset_manager.register_asset_change(..., source_is_api=True)`` records
-the event and queues the DAGs scheduled on it, in one metadata-database transaction that commits before
+the event and queues the DAGs scheduled on it, in a metadata-database transaction that commits before
 the receiver answers.
 
-Exactly once across processes and API-server workers: inside that transaction, before looking for an
-earlier event with the same ``webhook_id``, the recorder takes a lock that every other recorder of the
-same delivery must wait for, and the lock lasts until commit:
+Exactly once across processes and API-server workers: inside that transaction, before looking for earlier
+events with the same ``webhook_id``, the recorder takes a lock that every other recorder of the same
+delivery must wait for, and the lock lasts until commit:
 
-- SQLite: a no-op write on the asset's row takes SQLite's single writer lock (Airflow does the same for
+- SQLite: a no-op write on an asset row takes SQLite's single writer lock (Airflow does the same for
   asset partitions); the write transaction then reads the latest committed data.
-- PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of the webhook id (only deliveries with the same
-  id wait for each other).
-- MySQL: ``SELECT ... FOR UPDATE`` on the asset's row.
+- PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of each webhook id, in key order (only deliveries
+  with the same id wait for each other).
+- MySQL: ``SELECT ... FOR UPDATE`` on the asset rows, in id order.
 
-The earlier event is looked for among the events recorded in the replay window (the verifier refuses a
-timestamp more than ``max_age_s`` from now, so a replay accepted now was first received less than
-``2 * max_age_s`` ago): the search reads the ``(asset_id, timestamp)`` index, not the whole table.
+Earlier events are looked for among those recorded in the replay window (the verifier refuses a timestamp
+more than ``max_age_s`` from now, so a replay accepted now was first received less than ``2 * max_age_s``
+ago): the search reads the ``(asset_id, timestamp)`` index, not the whole table.
+
+Group commit: ``BatchWriter`` (one thread per process) records whatever deliveries are waiting in one
+transaction, each still through ``register_asset_change``; alone, a delivery is a batch of one. A batch
+that fails is retried delivery by delivery, so one bad delivery cannot fail the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,6 +49,7 @@ log = logging.getLogger(__name__)
 
 LOCK_RETRIES = 20
 """Whole-transaction retries when the database reports a lock timeout or deadlock (then the receiver answers 503)."""
+MAX_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -57,54 +66,29 @@ def lock_key(webhook_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _lock(session: Session, webhook_id: str, asset_id: int) -> None:
+def _lock(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int]) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(webhook_id)})
+        for key in sorted({lock_key(webhook_id) for webhook_id in webhook_ids}):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     elif dialect == "sqlite":
-        session.execute(text("UPDATE asset SET id = id WHERE id = :id"), {"id": asset_id})
+        session.execute(text("UPDATE asset SET id = id WHERE id = :id"), {"id": min(asset_ids)})
     else:
         from airflow.models.asset import AssetModel
         from airflow.utils.sqlalchemy import with_row_locks
 
-        session.execute(with_row_locks(select(AssetModel.id).where(AssetModel.id == asset_id), session=session))
+        query = select(AssetModel.id).where(AssetModel.id.in_(sorted(asset_ids))).order_by(AssetModel.id)
+        session.execute(with_row_locks(query, session=session))
 
 
-def _seen(session: Session, webhook_id: str, asset_ids: list[int], since: datetime) -> bool:
+def _seen(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int], since: datetime) -> set[str]:
     from airflow.models.asset import AssetEvent
 
-    found = session.scalar(
-        select(AssetEvent.id).where(
-            AssetEvent.asset_id.in_(asset_ids), AssetEvent.timestamp >= since,
-            AssetEvent.extra["webhook_id"].as_string() == webhook_id,
-        ).limit(1)
-    )
-    return found is not None
-
-
-def _record_once(delivery: Delivery, extra: dict[str, Any], max_age_s: int) -> Recorded:
-    from airflow.assets.manager import asset_manager
-    from airflow.models.asset import AssetModel
-    from airflow.utils.session import create_session
-
-    uri = delivery.asset_uri
-    with create_session(scoped=False) as session:
-        assets = session.scalars(select(AssetModel).where(AssetModel.uri == uri).order_by(AssetModel.id)).all()
-        if not assets:
-            return Recorded("no_asset", uri)
-        _lock(session, delivery.webhook_id, assets[0].id)
-        since = datetime.now(UTC) - timedelta(seconds=2 * max_age_s + 60)
-        if _seen(session, delivery.webhook_id, [asset.id for asset in assets], since):
-            return Recorded("duplicate", uri)
-        event_ids = []
-        for asset in assets:
-            event = asset_manager.register_asset_change(
-                asset=asset, extra=extra, source_is_api=True, api_user_teams=set(), session=session,
-            )
-            if event is not None:
-                event_ids.append(event.id)
-                _queue_up_to(session, asset.id, event.timestamp)
-    return Recorded("recorded", uri, tuple(event_ids))
+    webhook_id = AssetEvent.extra["webhook_id"].as_string()
+    return set(session.scalars(
+        select(webhook_id).where(AssetEvent.asset_id.in_(asset_ids), AssetEvent.timestamp >= since,
+                                 webhook_id.in_(list(webhook_ids)))
+    ))
 
 
 def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
@@ -117,10 +101,52 @@ def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
     """
     from airflow.models.asset import AssetDagRunQueue
 
-    queue = AssetDagRunQueue.__table__
+    table = AssetDagRunQueue.__table__
     session.execute(
-        update(queue).where(queue.c.asset_id == asset_id, queue.c.created_at < timestamp).values(created_at=timestamp)
+        update(table).where(table.c.asset_id == asset_id, table.c.created_at < timestamp).values(created_at=timestamp)
     )
+
+
+def _record_batch_once(deliveries: Sequence[Delivery], payload_max_bytes: int, max_age_s: int) -> list[Recorded]:
+    from airflow.assets.manager import asset_manager
+    from airflow.models.asset import AssetModel
+    from airflow.utils.session import create_session
+
+    uris = {delivery.asset_uri for delivery in deliveries}
+    results: list[Recorded] = []
+    with create_session(scoped=False) as session:
+        assets: dict[str, list[Any]] = {uri: [] for uri in uris}
+        for asset in session.scalars(select(AssetModel).where(AssetModel.uri.in_(uris)).order_by(AssetModel.id)):
+            assets[asset.uri].append(asset)
+        asset_ids = [asset.id for found in assets.values() for asset in found]
+        if not asset_ids:
+            return [Recorded("no_asset", delivery.asset_uri) for delivery in deliveries]
+        webhook_ids = [delivery.webhook_id for delivery in deliveries]
+        _lock(session, webhook_ids, asset_ids)
+        seen = _seen(session, webhook_ids, asset_ids, datetime.now(UTC) - timedelta(seconds=2 * max_age_s + 60))
+        newest: dict[int, datetime] = {}
+        for delivery in deliveries:
+            uri = delivery.asset_uri
+            if not assets[uri]:
+                results.append(Recorded("no_asset", uri))
+                continue
+            if delivery.webhook_id in seen:
+                results.append(Recorded("duplicate", uri))
+                continue
+            seen.add(delivery.webhook_id)
+            extra = delivery.extra(payload_max_bytes)
+            event_ids = []
+            for asset in assets[uri]:
+                event = asset_manager.register_asset_change(
+                    asset=asset, extra=extra, source_is_api=True, api_user_teams=set(), session=session,
+                )
+                if event is not None:
+                    event_ids.append(event.id)
+                    newest[asset.id] = max(newest.get(asset.id, event.timestamp), event.timestamp)
+            results.append(Recorded("recorded", uri, tuple(event_ids)))
+        for asset_id, timestamp in newest.items():
+            _queue_up_to(session, asset_id, timestamp)
+    return results
 
 
 def _transient(error: OperationalError) -> bool:
@@ -128,15 +154,71 @@ def _transient(error: OperationalError) -> bool:
     return any(word in message for word in ("locked", "busy", "deadlock", "lock wait timeout"))
 
 
-def record(delivery: Delivery, *, payload_max_bytes: int, max_age_s: int) -> Recorded:
-    """Record ``delivery`` on every asset with its URI (usually one), once; commits before returning."""
-    extra = delivery.extra(payload_max_bytes)
+def record_batch(deliveries: Sequence[Delivery], *, payload_max_bytes: int, max_age_s: int) -> list[Recorded]:
+    """Record ``deliveries`` (in order; a webhook id twice in the batch counts once) in one transaction that
+    commits before returning; retried when the database is busy."""
     for attempt in range(LOCK_RETRIES):
         try:
-            return _record_once(delivery, extra, max_age_s)
+            return _record_batch_once(deliveries, payload_max_bytes, max_age_s)
         except OperationalError as error:
             if not _transient(error) or attempt == LOCK_RETRIES - 1:
                 raise
-            log.info("metadata database busy; retrying webhook %s (attempt %d)", delivery.webhook_id, attempt + 1)
+            log.info("metadata database busy; retrying %d webhook deliveries (attempt %d)", len(deliveries), attempt + 1)
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def record(delivery: Delivery, *, payload_max_bytes: int, max_age_s: int) -> Recorded:
+    """Record one delivery on every asset with its URI (usually one), once; commits before returning."""
+    return record_batch([delivery], payload_max_bytes=payload_max_bytes, max_age_s=max_age_s)[0]
+
+
+class BatchWriter:
+    """One writer thread per process: deliveries submitted while a transaction runs go into the next one."""
+
+    def __init__(self, *, payload_max_bytes: int, max_age_s: int, max_batch: int = MAX_BATCH) -> None:
+        self.payload_max_bytes = payload_max_bytes
+        self.max_age_s = max_age_s
+        self.max_batch = max_batch
+        self.batches: list[int] = []
+        """Sizes of the last batches written (the most recent 1,000), for benchmarks and tests."""
+        self._queue: queue.SimpleQueue[tuple[Delivery, Future]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, delivery: Delivery) -> Future:
+        """A future resolved with the delivery's ``Recorded`` once its transaction has committed."""
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="ghl-webhook-writer", daemon=True)
+                    self._thread.start()
+        future: Future = Future()
+        self._queue.put((delivery, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self.batches = [*self.batches[-999:], len(batch)]
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[Delivery, Future]]) -> None:
+        options = {"payload_max_bytes": self.payload_max_bytes, "max_age_s": self.max_age_s}
+        try:
+            results = record_batch([delivery for delivery, _ in batch], **options)
+        except Exception:
+            if len(batch) > 1:  # one delivery may be the cause: each on its own
+                for item in batch:
+                    self._write([item])
+                return
+            batch[0][1].set_exception(RuntimeError("the webhook delivery could not be recorded"))
+            log.exception("webhook %s not recorded", batch[0][0].webhook_id)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            future.set_result(result)

@@ -22,7 +22,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -171,7 +171,6 @@ class Verifier:
     max_age_s: int
     problem: str | None = None
     """Why no delivery can be accepted (no key, or an unreadable one): the 503's message."""
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: ReceiverSettings, *, rsa_public_key: str = HIGHLEVEL_RSA_PUBLIC_KEY) -> Verifier:

@@ -1,5 +1,6 @@
-"""A real Airflow (API server, DAG processor, scheduler) in child processes, with this checkout installed as the
-provider: its entry points (``apache_airflow_provider``, ``airflow.plugins``) come from ``pyproject.toml``."""
+"""A real Airflow (API server, DAG processor, scheduler) in child processes, with this checkout as the provider:
+its package first on ``PYTHONPATH``, and the entry points of its ``pyproject.toml`` (``apache_airflow_provider``,
+``airflow.plugins``) declared once, by the installed copy or else by a ``.dist-info`` made here."""
 
 from __future__ import annotations
 
@@ -24,17 +25,30 @@ PASSWORD = "webhook-tests-admin"
 
 
 def _dist_info(site: Path) -> None:
-    """A ``.dist-info`` for this checkout, first on ``PYTHONPATH``: Airflow reads the entry points of the working
-    tree's ``pyproject.toml`` instead of those of whatever copy is installed in the virtualenv."""
+    """The entry points of this checkout's ``pyproject.toml`` that the installed copy of the provider lacks, in a
+    ``.dist-info`` first on ``PYTHONPATH`` (the package itself comes from the checkout too). Airflow loads an entry
+    point once per distribution that declares it, so none is declared twice."""
+    from importlib import metadata
+
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    info = site / f"airflow_provider_ghl-{project['version']}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
+    try:
+        installed = {(ep.group, ep.name): ep.value for ep in metadata.distribution(project["name"]).entry_points}
+    except metadata.PackageNotFoundError:
+        installed = {}
     lines = []
     for group, entries in project.get("entry-points", {}).items():
-        lines.append(f"[{group}]")
-        lines += [f"{name} = {target}" for name, target in entries.items()]
-        lines.append("")
+        missing = {name: target for name, target in entries.items() if (group, name) not in installed}
+        for name, target in entries.items():
+            if installed.get((group, name), target) != target:
+                raise RuntimeError(f"the installed {project['name']} declares {group} {name} = "
+                                   f"{installed[(group, name)]}, this checkout {target}: reinstall it")
+        if missing:
+            lines += [f"[{group}]", *(f"{name} = {target}" for name, target in missing.items()), ""]
+    if not lines:
+        return
+    info = site / "airflow_provider_ghl_checkout_entry_points-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: airflow-provider-ghl-checkout-entry-points\nVersion: 0\n")
     (info / "entry_points.txt").write_text("\n".join(lines))
 
 
@@ -47,12 +61,14 @@ def _free_port() -> int:
 class Airflow:
     """``with Airflow(dags, env={...}, workers=2) as airflow: airflow.url, airflow.rest(...)``."""
 
-    def __init__(self, dags_folder: Path, *, env: dict[str, str], workers: int = 1, scheduler: bool = True) -> None:
+    def __init__(self, dags_folder: Path, *, env: dict[str, str], workers: int = 1, scheduler: bool = True,
+                 cpu: int | None = None) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="ghl-webhooks-airflow-"))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.with_scheduler = scheduler
+        self.cpu = cpu
         site = self.home / "site"
         _dist_info(site)
         (self.home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
@@ -80,12 +96,14 @@ class Airflow:
 
     def _start(self, name: str, *args: str) -> None:
         log = open(self.home / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the child's lifetime
-        self.processes[name] = subprocess.Popen([AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []
+        self.processes[name] = subprocess.Popen([*pin, AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=self.home, start_new_session=True)
 
     def __enter__(self) -> Airflow:
-        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, cwd=self.home, check=True, capture_output=True,
-                       timeout=300)
+        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, cwd=self.home, check=True, capture_output=True, timeout=300)
+        # The DAGs (and their assets) in the DB before any process starts; the DAG processor keeps them up to date.
+        subprocess.run([AIRFLOW, "dags", "reserialize"], env=self.env, cwd=self.home, capture_output=True, timeout=300)
         self._start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.port),
                     "--workers", str(self.workers))
         if self.with_scheduler:

@@ -7,6 +7,8 @@ DAG scheduled on the asset runs once per event (or batch) and reads it from ``tr
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from collections import Counter
 from pathlib import Path
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from airflow_provider_ghl.webhooks.signing import public_key_b64
-from tests.webhooks.airflow_processes import Airflow
+from tests.webhooks.airflow_processes import AIRFLOW, Airflow
 from tests.webhooks.helpers import LOCATION, payload, signed
 
 DAGS = Path(__file__).resolve().parent / "dags"
@@ -40,7 +42,12 @@ def _post(airflow: Airflow, body: bytes, headers: dict) -> httpx.Response:
 
 
 def _events(airflow: Airflow) -> list[dict]:
-    response = airflow.rest("GET", "/assets/events", params={"asset_id": _asset_id(airflow), "limit": 1000})
+    """The asset's events through the REST API. Airflow 3.3.2 answers this endpoint 500 while a DAG run created by
+    an event is still queued (its ``created_dagruns`` entry has no ``start_date`` yet): asked again until it is not."""
+    params = {"asset_id": _asset_id(airflow), "limit": 1000}
+    response = airflow.wait(lambda: (r := airflow.rest("GET", "/assets/events", params=params)).status_code != 500 and r,
+                            "GET /api/v2/assets/events to answer", timeout=60)
+    assert response.status_code == 200, (response.status_code, response.text)
     return response.json()["asset_events"]
 
 
@@ -72,6 +79,9 @@ def test_the_plugin_loads_once_without_errors(airflow):
     [ghl] = [p for p in plugins if p["name"] == "ghl"]
     assert ghl["fastapi_apps"][0]["url_prefix"] == "/ghl"
     assert airflow.rest("GET", "/plugins/importErrors").json()["import_errors"] == []
+    listed = subprocess.run([AIRFLOW, "plugins", "--output", "json"], env=airflow.env, capture_output=True, text=True,
+                            timeout=120, check=True).stdout
+    assert [p["name"] for p in json.loads(listed[listed.index("["):]) if p["name"] == "ghl"] == ["ghl"]
 
 
 def test_concurrent_duplicates_across_api_server_workers_record_one(airflow, signing_key):

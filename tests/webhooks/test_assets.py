@@ -53,3 +53,29 @@ def test_ghl_events_reads_webhook_and_poll_events_alike_oldest_first():
         ("webhook", "ContactUpdate", "loc1", ["c2"]),
     ]
     assert ghl_events(None) == [] and ghl_events({}) == []
+
+
+def test_the_provider_registers_the_scheme_the_options_and_the_plugin_once():
+    import tomllib
+    from pathlib import Path
+
+    from airflow_provider_ghl import get_provider_info
+    from airflow_provider_ghl.webhooks.settings import OPTIONS
+
+    info = get_provider_info()
+    assert info["asset-uris"] == [{"schemes": ["ghl"], "handler": "airflow_provider_ghl.assets.normalize_uri"}]
+    assert info["config"]["ghl"]["options"] == OPTIONS
+    assert "plugins" not in info   # the entry point registers it; both would load it twice (lazy_discover_providers off)
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["airflow.plugins"] == {"ghl": "airflow_provider_ghl.webhooks.plugin:GHLWebhooksPlugin"}
+
+
+def test_loading_the_plugin_imports_neither_fastapi_nor_cryptography():
+    import subprocess
+    import sys
+
+    code = ("import sys, airflow_provider_ghl.webhooks.plugin as p; assert p.GHLWebhooksPlugin.fastapi_apps; "
+            "print(sorted(m for m in sys.modules if m.startswith(('fastapi', 'cryptography.hazmat.primitives.asymmetric', "
+            "'airflow_provider_ghl.webhooks.app', 'airflow_provider_ghl.webhooks.verify'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -140,7 +140,7 @@ async def test_logs_name_the_outcome_but_never_the_body_or_signature(client, sig
     await client.post("/webhooks", content=body, headers={**headers, "x-ghl-signature": sign(body, new_private_key())})
     text = caplog.text
     assert "wh-logs" in text and "recorded" in text and "forged" in text
-    assert secret not in text and headers["x-ghl-signature"] not in text
+    assert secret not in text and headers["x-ghl-signature"] not in text and public_key_b64(signing_key) not in text
 
 
 def test_concurrent_duplicates_record_exactly_one(app, signing_key, serve):
@@ -186,3 +186,42 @@ async def test_the_queued_dag_run_reaches_the_newest_event(client, signing_key):
         [queued_at] = session.scalars(select(AssetDagRunQueue.created_at).where(
             AssetDagRunQueue.asset_id == asset_id, AssetDagRunQueue.target_dag_id == CONSUMER)).all()
     assert queued_at == newest   # the scheduler gives the run every event up to this time
+
+
+def test_a_batch_records_each_webhook_id_once_in_order(signing_key):
+    """Group commit: one transaction for the deliveries waiting, each through register_asset_change, in order."""
+    from datetime import UTC, datetime
+
+    from airflow_provider_ghl.webhooks.recorder import record_batch
+    from airflow_provider_ghl.webhooks.verify import Verifier
+
+    verifier = Verifier.from_settings(ReceiverSettings(public_key=public_key_b64(signing_key)))
+
+    def delivery(webhook_id, event="ContactCreate", location=LOCATION):
+        body, headers = signed(signing_key, payload(event, webhook_id=webhook_id, location_id=location))
+        return verifier.decide(body, headers, datetime.now(UTC)).delivery
+
+    first = delivery("wh-batch-1")
+    results = record_batch([first, delivery("wh-batch-2"), first, delivery("wh-batch-3", location="otherLoc1")],
+                           payload_max_bytes=8192, max_age_s=300)
+    assert [r.outcome for r in results] == ["recorded", "recorded", "duplicate", "no_asset"]
+    again = record_batch([first], payload_max_bytes=8192, max_age_s=300)
+    assert again[0].outcome == "duplicate"
+    assert [len(asset_events(f"wh-batch-{i}")) for i in (1, 2, 3)] == [1, 1, 0]
+
+
+async def test_a_database_failure_is_503_so_highlevel_retries(signing_key, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from airflow_provider_ghl.webhooks import recorder
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(recorder, "_record_batch_once", down)
+    app = create_app(ReceiverSettings(public_key=public_key_b64(signing_key)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://receiver") as client:
+        response = await client.post("/webhooks", **_request(signing_key, payload(webhook_id="wh-db-down")))
+    assert (response.status_code, response.json()["status"]) == (503, "error")
+    monkeypatch.undo()
+    assert asset_events("wh-db-down") == []
