@@ -117,6 +117,20 @@ class GHLNetworkError(GHLError):
     hint = "Check the base URL and network access to it."
 
 
+class GHLResponseError(GHLError):
+    """HighLevel's answer is not what the operation answers: a redirect, an HTML page, cut or misshapen
+    JSON, a wrong content type, or a body over the size cap. It is never returned as data."""
+
+    hint = ("Something between this worker and HighLevel (a proxy, a maintenance page, a wrong base URL) "
+            "answered instead of the API; check the connection's host and HighLevel's status page.")
+
+    def __init__(self, message: str | list[str], *, content_type: str | None = None, excerpt: str = "",
+                 **kwargs: Any) -> None:
+        self.content_type = content_type
+        self.excerpt = excerpt
+        super().__init__(message, **kwargs)
+
+
 class GHLAmbiguousWriteError(GHLError):
     """A non-idempotent write failed in a way that leaves unknown whether HighLevel applied it.
 
