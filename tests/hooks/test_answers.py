@@ -99,7 +99,7 @@ def test_operations_that_answer_files_lists_or_nothing_still_work(hostile):
     assert hook.call("delete_contact", contact_id="abc") is None
     # ...but a maintenance page is not a recording.
     hostile.route("GET", recording, Reply(200, MAINTENANCE, content_type="text/html"))
-    with pytest.raises(GHLResponseError, match="text/html"):
+    with pytest.raises(GHLResponseError, match="HTML page"):
         hook.call("get_message_recording", message_id="m1")
 
 
