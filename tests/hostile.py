@@ -102,7 +102,7 @@ class HostileServer:
                     reply = Reply(404, {"statusCode": 404, "message": f"Cannot {self.command} {parts.path}"})
                 try:
                     server._send(self, reply)
-                except (TimeoutError, BrokenPipeError, ConnectionResetError):
+                except OSError:  # the client went away (timeouts, broken pipes, resets)
                     self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
