@@ -55,6 +55,7 @@ OAUTH_VERSION = "2021-07-28"
 MAX_EXPIRY_MARGIN_S = 300.0
 DEFAULT_LIFETIME_S = 86_399.0
 MAX_RACE_GRACE_S = 1.0
+REFRESH_ROUNDS = 8  # each round tries a refresh token not refused yet, or looks at the store once more
 HOST_HINT = ("Check the connection's host (HighLevel's API, e.g. https://services.leadconnectorhq.com) and "
              "HighLevel's status page, then run the task again.")
 
@@ -352,7 +353,7 @@ class TokenManager:
         settings = self.settings
         refused: set[str] = set()
         grace_s: float | None = None
-        while True:
+        for _ in range(REFRESH_ROUNDS):
             stored = yield LoadToken("oauth")
             if fresh(stored, self.clock(), self.rejected):
                 mask(stored["access_token"], stored.get("refresh_token"))
@@ -368,11 +369,7 @@ class TokenManager:
                 continue
             if refresh_token is None:
                 if refused:
-                    raise GHLAuthError(
-                        "HighLevel refused the refresh token (invalid_grant): it was revoked, or already used and "
-                        "no newer one was saved. Re-authorize the app and put the new refresh token in connection "
-                        f"{settings.conn_id!r} (extra refresh_token)", status=400, hint="",
-                    )
+                    break
                 raise GHLAuthError(f"connection {settings.conn_id!r} has no refresh token (extra refresh_token)")
             started = time.monotonic()
             state = yield from self._rotate(refresh_token)
@@ -380,6 +377,11 @@ class TokenManager:
                 return state
             refused.add(refresh_token)
             grace_s = min(MAX_RACE_GRACE_S, time.monotonic() - started)
+        raise GHLAuthError(
+            "HighLevel refused the refresh token (invalid_grant): it was revoked, or already used and no newer "
+            f"one was saved. Re-authorize the app and put the new refresh token in connection {settings.conn_id!r} "
+            "(extra refresh_token)", status=400, hint="",
+        )
 
     def _rotate(self, refresh_token: str) -> Generator[Any, Any, dict[str, Any] | None]:
         """Trade ``refresh_token`` for a new pair and save it; ``None`` when HighLevel says invalid_grant."""
