@@ -46,7 +46,7 @@ class Outcome:
     response: httpx.Response | None = None
     """The response, its body fully read (within the budget)."""
     error: Exception | None = None
-    """An ``httpx.TransportError``, :class:`DeadlineExceeded` or :class:`TooLarge`."""
+    """An ``httpx.TransportError`` or ``httpx.DecodingError``, :class:`DeadlineExceeded` or :class:`TooLarge`."""
     finished_at: float = 0.0
 
 

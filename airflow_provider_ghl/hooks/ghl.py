@@ -242,7 +242,7 @@ class GHLHook(BaseHook):
             finally:
                 response.close()
             return Outcome(response=reader.response_with_body(), finished_at=time.monotonic())
-        except (httpx.TransportError, DeadlineExceeded, TooLarge) as error:
+        except (httpx.TransportError, httpx.DecodingError, DeadlineExceeded, TooLarge) as error:
             return Outcome(error=error, finished_at=time.monotonic())
 
     def _perform(self, action: Any, stepper: _Stepper) -> Any:
@@ -362,7 +362,7 @@ class GHLAsyncHook(GHLHook):
             return Outcome(response=reader.response_with_body(), finished_at=time.monotonic())
         except TimeoutError:
             return Outcome(error=DeadlineExceeded(budget.seconds), finished_at=time.monotonic())
-        except (httpx.TransportError, DeadlineExceeded, TooLarge) as error:
+        except (httpx.TransportError, httpx.DecodingError, DeadlineExceeded, TooLarge) as error:
             return Outcome(error=error, finished_at=time.monotonic())
 
     async def _aperform(self, action: Any, stepper: _Stepper) -> Any:

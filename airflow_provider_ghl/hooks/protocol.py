@@ -135,6 +135,9 @@ def failed_exchange(op: Operation, error: Exception | None) -> tuple[GHLError, b
             hint="No HighLevel answer is that big: check the connection's host. If it is right, ask for "
                  "smaller pages, or raise the hook's max_response_bytes.",
         ), False
+    if isinstance(error, httpx.DecodingError):
+        # A corrupt gzip/deflate body: answered, but not data. Ambiguous like a cut body.
+        return GHLResponseError(f"the answer could not be decoded ({error})", operation=op.key), True
     if isinstance(error, DeadlineExceeded):
         return GHLNetworkError(
             f"{error} (the connection's timeout bounds the whole request: connecting, sending, reading)",

@@ -70,7 +70,10 @@ async def test_html_maintenance_page_is_not_data(hostile, asynchronous):
     (Reply(200, [CONTACT["contact"]]), "a list"),
     (Reply(200, json.dumps(CONTACT), content_type="text/plain"), "text/plain"),
     (Reply(200, json.dumps(CONTACT).encode()), "no content type"),
-], ids=["cut-json", "list-for-object", "wrong-content-type", "no-content-type"])
+    (Reply(200, b"not gzip at all", content_type="application/json", headers={"Content-Encoding": "gzip"}),
+     "could not be decoded"),
+    (Reply(200, b"null", content_type="application/json"), "null"),
+], ids=["cut-json", "list-for-object", "wrong-content-type", "no-content-type", "bad-gzip", "null"])
 def test_answers_that_are_not_what_the_operation_answers(hostile, reply, said):
     hostile.route("GET", "/contacts/abc", reply)
     with pytest.raises(GHLResponseError, match=said):
@@ -92,11 +95,13 @@ def test_operations_that_answer_files_lists_or_nothing_still_work(hostile):
     hostile.route("GET", transcript, Reply(200, "[0:00:00] channel 1: hello\n"))
     hostile.route("GET", "/calendars/c1/notifications", Reply(200, [{"_id": "n1"}]))
     hostile.route("DELETE", "/contacts/abc", Reply(204, b""))
+    hostile.route("DELETE", "/contacts/abc/tasks/t1", Reply(200, "OK"))
     hook = hostile.hook(max_retries=0)
     assert hook.call("get_message_recording", message_id="m1") == b"RIFF\x00\x01WAVE"
     assert hook.call("download_message_transcription", message_id="m1").startswith("[0:00:00]")
     assert list(hook.paginate("list_calendar_notifications", calendar_id="c1")) == [{"_id": "n1"}]
     assert hook.call("delete_contact", contact_id="abc") is None
+    assert hook.call("delete_contact_task", contact_id="abc", contact_task_id="t1") == "OK"
     # ...but a maintenance page is not a recording.
     hostile.route("GET", recording, Reply(200, MAINTENANCE, content_type="text/html"))
     with pytest.raises(GHLResponseError, match="HTML page"):
