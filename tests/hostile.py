@@ -73,6 +73,15 @@ class Reply:
 Script = Reply | Callable[[Request], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        # Clients that give up (deadlines, size caps) reset the connection: that is the point, not news.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class HostileServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 with scripted routes; unknown routes answer HighLevel's 404."""
 
@@ -107,7 +116,7 @@ class HostileServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
