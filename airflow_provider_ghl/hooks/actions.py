@@ -95,11 +95,10 @@ class BodyReader:
         self.check_deadline()
 
     def response_with_body(self) -> httpx.Response:
-        """The response again, its body in memory (already decoded, so without Content-Encoding)."""
-        response = self.response
-        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
-        return httpx.Response(response.status_code, headers=headers, content=b"".join(self.chunks),
-                              request=response.request, extensions=response.extensions)
+        """The response, its body in memory: what ``Response.read()`` does, with the cap and deadline on the
+        way. (Building a new ``Response`` from the bytes costs ~25 us a call, a quarter of the hook's own.)"""
+        self.response._content = b"".join(self.chunks)
+        return self.response
 
 
 @dataclass
