@@ -420,7 +420,7 @@ class TokenManager:
         form = {"companyId": self.settings.company_id, "locationId": location_id}
         headers = {"Authorization": f"Bearer {company['access_token']}", "Version": OAUTH_VERSION}
         data = yield from self._token_request("/oauth/locationToken", form, headers=headers)
-        state, problem = self._state(data or {"error": "invalid_grant"})
+        state, problem = self._state(data) if data is not None else ({}, "invalid_grant")
         if problem is not None:
             raise GHLAuthError(f"the agency token could not be exchanged for a token of location {location_id}: "
                                f"/oauth/locationToken answered without a usable token ({problem})",
