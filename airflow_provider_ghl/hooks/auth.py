@@ -13,8 +13,8 @@ Refresh policy (all in :class:`TokenManager`, shared by the sync and async hooks
   before refreshing the store is re-read, so a token another worker just refreshed is reused;
 * when HighLevel answers ``invalid_grant`` (another worker consumed the refresh token first), the
   store is re-read: a newer pair there is used. If it holds nothing newer than what was refused, it
-  is read once more after one round trip (the time a race's winner needs to save its pair), then the
-  refresh fails at once with one "re-authorize" message;
+  is watched for 0.5 s (two round trips, at most 2 s: the time a race's winner needs to save its
+  pair), then the refresh fails with one "re-authorize" message;
 * every answer of the token endpoints is checked: one that is not a usable token raises
   :class:`GHLAuthError` saying what to do, and a rotated refresh token is saved as soon as it
   arrives (the old one is spent), even when the rest of the answer is unusable;
@@ -54,8 +54,8 @@ from airflow_provider_ghl.hooks.actions import Budget, DeadlineExceeded, LoadTok
 OAUTH_VERSION = "2021-07-28"
 MAX_EXPIRY_MARGIN_S = 300.0
 DEFAULT_LIFETIME_S = 86_399.0
-MAX_RACE_GRACE_S = 1.0
-REFRESH_ROUNDS = 8  # each round tries a refresh token not refused yet, or looks at the store once more
+MIN_RACE_GRACE_S, MAX_RACE_GRACE_S, RACE_POLL_S = 0.5, 2.0, 0.1
+MAX_REFUSED = 8  # refresh tokens tried in one refresh before giving up
 HOST_HINT = ("Check the connection's host (HighLevel's API, e.g. https://services.leadconnectorhq.com) and "
              "HighLevel's status page, then run the task again.")
 
@@ -352,31 +352,32 @@ class TokenManager:
             checker()
         settings = self.settings
         refused: set[str] = set()
-        grace_s: float | None = None
-        for _ in range(REFRESH_ROUNDS):
+        give_up_at = 0.0
+        while len(refused) < MAX_REFUSED:
             stored = yield LoadToken("oauth")
             if fresh(stored, self.clock(), self.rejected):
                 mask(stored["access_token"], stored.get("refresh_token"))
                 return stored  # another worker refreshed meanwhile
             candidates = [(stored or {}).get("refresh_token"), settings.refresh_token]
             refresh_token = next((c for c in candidates if c and c not in refused), None)
-            if refresh_token is None and refused and grace_s is not None:
-                # The store holds nothing newer than what HighLevel refused. A worker that won a race for
-                # the same token saves its pair right after its answer, so look once more after about one
-                # round trip; a revoked or lost token then fails at once instead of after a long backoff.
-                yield Sleep(grace_s)
-                grace_s = None
-                continue
             if refresh_token is None:
-                if refused:
+                if not refused:
+                    raise GHLAuthError(f"connection {settings.conn_id!r} has no refresh token (extra refresh_token)")
+                if time.monotonic() >= give_up_at:
                     break
-                raise GHLAuthError(f"connection {settings.conn_id!r} has no refresh token (extra refresh_token)")
+                # The store holds nothing newer than what HighLevel refused. A worker that won a race for
+                # the same token saves its pair right after its answer (a round trip, or a busy machine's
+                # scheduling delay), so watch the store briefly; a revoked or lost token then fails within
+                # half a second instead of after a long backoff.
+                yield Sleep(RACE_POLL_S)
+                continue
             started = time.monotonic()
             state = yield from self._rotate(refresh_token)
             if state is not None:
                 return state
             refused.add(refresh_token)
-            grace_s = min(MAX_RACE_GRACE_S, time.monotonic() - started)
+            round_trip = time.monotonic() - started
+            give_up_at = time.monotonic() + min(MAX_RACE_GRACE_S, max(MIN_RACE_GRACE_S, 2 * round_trip))
         raise GHLAuthError(
             "HighLevel refused the refresh token (invalid_grant): it was revoked, or already used and no newer "
             f"one was saved. Re-authorize the app and put the new refresh token in connection {settings.conn_id!r} "
