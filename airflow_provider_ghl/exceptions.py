@@ -2,14 +2,54 @@
 
 Every error carries what HighLevel said (``status``, ``message`` as a string or the list a 422
 sends, ``trace_id`` to quote to HighLevel support) and the operation key, and its text says what
-to do. No error text ever contains a token or a client secret.
+to do. No error text ever contains a token or a client secret: every secret the hook handles is
+registered here (:func:`register_secret`) and every error redacts them from all it carries, since
+servers and proxies echo requests back (an OAuth ``error_description`` quoting the form, an HTML
+page quoting the ``Authorization`` header).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from airflow.sdk.exceptions import AirflowException
+
+REDACTED = "***"
+MIN_SECRET_LENGTH = 5  # shorter values would blank out ordinary words
+MAX_SECRETS = 1024  # rotated tokens keep arriving in a long-lived triggerer: keep the newest
+_secrets: dict[str, None] = {}  # an insertion-ordered set, longest first when redacting
+_secrets_lock = threading.Lock()
+
+
+def register_secret(*values: str | None) -> None:
+    """Remember secret values (and their URL-encoded forms, as a form echo shows them) to redact."""
+    with _secrets_lock:
+        for value in values:
+            if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+                continue
+            for form in {value, quote(value, safe=""), quote_plus(value)}:
+                _secrets.pop(form, None)
+                _secrets[form] = None
+        while len(_secrets) > MAX_SECRETS:
+            del _secrets[next(iter(_secrets))]
+
+
+def redact(value: Any) -> Any:
+    """``value`` (a string, or the strings inside lists and dicts) with every registered secret replaced."""
+    if isinstance(value, str):
+        with _secrets_lock:
+            secrets = sorted(_secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, list | tuple):
+        return type(value)(redact(item) for item in value)
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items()}
+    return value
 
 
 class GHLError(AirflowException):
@@ -21,13 +61,13 @@ class GHLError(AirflowException):
         self, message: str | list[str], *, status: int | None = None, trace_id: str | None = None,
         operation: str | None = None, hint: str | None = None, body: Any = None,
     ) -> None:
-        self.message = message
+        self.message = redact(message)
         self.status = status
         self.trace_id = trace_id
         self.operation = operation
-        self.body = body
+        self.body = redact(body)
         if hint is not None:
-            self.hint = hint
+            self.hint = redact(hint)
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -114,6 +154,20 @@ class GHLNetworkError(GHLError):
     """The request could not be completed over the network (after retries)."""
 
     hint = "Check the base URL and network access to it."
+
+
+class GHLResponseError(GHLError):
+    """HighLevel's answer is not what the operation answers: a redirect, an HTML page, cut or misshapen
+    JSON, a wrong content type, or a body over the size cap. It is never returned as data."""
+
+    hint = ("Something between this worker and HighLevel (a proxy, a maintenance page, a wrong base URL) "
+            "answered instead of the API; check the connection's host and HighLevel's status page.")
+
+    def __init__(self, message: str | list[str], *, content_type: str | None = None, excerpt: str = "",
+                 **kwargs: Any) -> None:
+        self.content_type = content_type
+        self.excerpt = redact(excerpt)
+        super().__init__(message, **kwargs)
 
 
 class GHLAmbiguousWriteError(GHLError):

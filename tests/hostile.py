@@ -73,6 +73,15 @@ class Reply:
 Script = Reply | Callable[[Request], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        # Clients that give up (deadlines, size caps) reset the connection: that is the point, not news.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class HostileServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 with scripted routes; unknown routes answer HighLevel's 404."""
 
@@ -102,12 +111,12 @@ class HostileServer:
                     reply = Reply(404, {"statusCode": 404, "message": f"Cannot {self.command} {parts.path}"})
                 try:
                     server._send(self, reply)
-                except (TimeoutError, BrokenPipeError, ConnectionResetError):
+                except OSError:  # the client went away (timeouts, broken pipes, resets)
                     self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -181,6 +190,15 @@ class HostileServer:
     def connection_json(self, auth_type: str = "private_integration", **extra: Any) -> str:
         return json.dumps(self.connection(auth_type, **extra))
 
+    def hook(self, conn_id: str = "ghl_hostile", *, cls: Any = None, **kwargs: Any) -> Any:
+        """A ``GHLHook`` (or ``cls``) on a connection the ``hostile`` fixture set, with an in-memory token store
+        and quick retries (``backoff_base=0.01``) unless ``kwargs`` say otherwise."""
+        from airflow_provider_ghl.hooks.ghl import GHLHook, InMemoryTokenStore
+
+        kwargs.setdefault("token_store", InMemoryTokenStore())
+        kwargs.setdefault("backoff_base", 0.01)
+        return (cls or GHLHook)(conn_id, **kwargs)
+
     def start(self) -> HostileServer:
         self._thread.start()
         return self
@@ -188,3 +206,41 @@ class HostileServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class RotatingTokens:
+    """``POST /oauth/token`` the way HighLevel does it, for ``hostile.route("POST", "/oauth/token", ...)``.
+
+    Each refresh token works once (HighLevel consumes it before answering) and the answer carries a new
+    one. ``pause_s`` delays the answer *after* the token was consumed (a slow rotation); ``answer``
+    replaces the body of a successful rotation (``answer(access_token, new_refresh_token) -> body``) to
+    script an unusable reply that still spent the old token.
+    """
+
+    def __init__(self, refresh_token: str = REFRESH_TOKEN, *, pause_s: float = 0.0,
+                 answer: Callable[[str, str], Any] | None = None) -> None:
+        self.live = {refresh_token}
+        self.issued: list[str] = []
+        self.pause_s = pause_s
+        self.answer = answer
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Reply:
+        form = request.form()
+        if form.get("client_secret") != CLIENT_SECRET:
+            return Reply(401, {"error": "invalid_client", "error_description": "Invalid client credentials"})
+        with self._lock:
+            if form.get("refresh_token") not in self.live:
+                return Reply(400, {"error": "invalid_grant",
+                                   "error_description": "Invalid grant: refresh token is invalid or already used"})
+            self.live.discard(form["refresh_token"])
+            number = len(self.issued) + 1
+            new = f"hostile-refresh-rotated-{number:04d}"
+            self.issued.append(new)
+            self.live.add(new)
+        access = f"hostile-access-token-{number:04d}"
+        body = self.answer(access, new) if self.answer else {
+            "access_token": access, "refresh_token": new, "token_type": "Bearer", "expires_in": 86399,
+            "userType": "Location", "locationId": LOCATION_ID,
+        }
+        return Reply(200, body, pause_s=self.pause_s)

@@ -12,8 +12,12 @@ Refresh policy (all in :class:`TokenManager`, shared by the sync and async hooks
 * refreshes are single-flight per connection inside one process (a lock), and
   before refreshing the store is re-read, so a token another worker just refreshed is reused;
 * when HighLevel answers ``invalid_grant`` (another worker consumed the refresh token first), the
-  store is re-read with backoff until the winner's new pair appears, then used; only if none
-  appears does the refresh fail (with a clear "re-authorize" message);
+  store is re-read: a newer pair there is used. If it holds nothing newer than what was refused, it
+  is watched for 0.5 s (two round trips, at most 2 s: the time a race's winner needs to save its
+  pair), then the refresh fails with one "re-authorize" message;
+* every answer of the token endpoints is checked: one that is not a usable token raises
+  :class:`GHLAuthError` saying what to do, and a rotated refresh token is saved as soon as it
+  arrives (the old one is spent), even when the rest of the answer is unusable;
 * a 401 on a request invalidates that access token once (refresh, then retry the request);
 * agency connections refresh the Company token the same way and exchange it for a Location token
   (``POST /oauth/locationToken``), cached per location until near expiry and stored too.
@@ -22,6 +26,7 @@ Refresh policy (all in :class:`TokenManager`, shared by the sync and async hooks
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import tempfile
@@ -34,20 +39,33 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 
-from airflow_provider_ghl.exceptions import GHLAuthError, GHLInputError, GHLNetworkError, GHLTokenStoreError
+from airflow_provider_ghl.exceptions import (
+    GHLAuthError,
+    GHLInputError,
+    GHLNetworkError,
+    GHLTokenStoreError,
+    register_secret,
+)
 from airflow_provider_ghl.get_provider_info import AUTH_TYPES, DEFAULT_BASE_URL
-from airflow_provider_ghl.hooks.actions import LoadToken, Lock, Outcome, SaveToken, Send, Sleep
+from airflow_provider_ghl.hooks.actions import Budget, DeadlineExceeded, LoadToken, Lock, SaveToken, Send, Sleep, TooLarge
 
 OAUTH_VERSION = "2021-07-28"
-REFRESH_ATTEMPTS = 7
 MAX_EXPIRY_MARGIN_S = 300.0
+DEFAULT_LIFETIME_S = 86_399.0
+MIN_RACE_GRACE_S, MAX_RACE_GRACE_S, RACE_POLL_S = 0.5, 2.0, 0.1
+MAX_REFUSED = 8  # refresh tokens tried in one refresh before giving up
+HOST_HINT = ("Check the connection's host (HighLevel's API, e.g. https://services.leadconnectorhq.com) and "
+             "HighLevel's status page, then run the task again.")
 
 
 def mask(*secrets: str | None) -> None:
-    """Register secrets with Airflow's log masker (and the task supervisor, inside a task)."""
+    """Register secrets with Airflow's log masker (and the task supervisor, inside a task), and with the
+    errors' redaction (error texts quote servers, which may echo a secret back)."""
     from airflow.sdk.log import mask_secret
 
+    register_secret(*secrets)
     for secret in secrets:
         if secret and len(secret) >= 5:
             mask_secret(secret)
@@ -276,7 +294,7 @@ class VariableTokenStore:
 def fresh(state: dict[str, Any] | None, now: float, rejected: set[str]) -> bool:
     if not state or not state.get("access_token") or state["access_token"] in rejected:
         return False
-    lifetime = float(state.get("expires_in") or 86_399)
+    lifetime = float(state.get("expires_in") or DEFAULT_LIFETIME_S)
     margin = min(MAX_EXPIRY_MARGIN_S, lifetime * 0.1)
     return float(state.get("expires_at") or 0) - margin > now
 
@@ -284,12 +302,12 @@ def fresh(state: dict[str, Any] | None, now: float, rejected: set[str]) -> bool:
 class TokenManager:
     """Which bearer token a request uses, and the refresh/exchange steps to get it (sans-I/O)."""
 
-    def __init__(self, settings: Settings, store: TokenStore, *, max_retries: int, timeout: httpx.Timeout,
+    def __init__(self, settings: Settings, store: TokenStore, *, max_retries: int, budget: Budget,
                  clock=time.time, rng: random.Random | None = None) -> None:
         self.settings = settings
         self.store = store
         self.max_retries = max_retries
-        self.timeout = timeout
+        self.budget = budget
         self.clock = clock
         self.rng = rng or random.Random()
         self.cached: dict[str, dict[str, Any]] = {}
@@ -314,6 +332,7 @@ class TokenManager:
         yield Lock(self.lock_name, True)
         stored = yield LoadToken(slot)
         if fresh(stored, self.clock(), self.rejected):
+            mask(stored["access_token"], stored.get("refresh_token"))  # another process minted them
             self.cached[slot] = stored
         elif slot == "oauth":
             self.cached[slot] = yield from self._refresh()
@@ -332,39 +351,64 @@ class TokenManager:
         if checker:
             checker()
         settings = self.settings
-        tried: set[str] = set()
-        for attempt in range(REFRESH_ATTEMPTS):
+        refused: set[str] = set()
+        give_up_at = 0.0
+        while len(refused) < MAX_REFUSED:
             stored = yield LoadToken("oauth")
             if fresh(stored, self.clock(), self.rejected):
+                mask(stored["access_token"], stored.get("refresh_token"))
                 return stored  # another worker refreshed meanwhile
             candidates = [(stored or {}).get("refresh_token"), settings.refresh_token]
-            refresh_token = next((c for c in candidates if c and c not in tried), None)
+            refresh_token = next((c for c in candidates if c and c not in refused), None)
             if refresh_token is None:
-                if not tried:
+                if not refused:
                     raise GHLAuthError(f"connection {settings.conn_id!r} has no refresh token (extra refresh_token)")
-                # Another worker consumed our refresh token; wait for its new pair to appear in the store.
-                yield Sleep(self._backoff(attempt))
+                if time.monotonic() >= give_up_at:
+                    break
+                # The store holds nothing newer than what HighLevel refused. A worker that won a race for
+                # the same token saves its pair right after its answer (a round trip, or a busy machine's
+                # scheduling delay), so watch the store briefly; a revoked or lost token then fails within
+                # half a second instead of after a long backoff.
+                yield Sleep(RACE_POLL_S)
                 continue
-            form = {
-                "client_id": settings.client_id, "client_secret": settings.client_secret,
-                "grant_type": "refresh_token", "refresh_token": refresh_token,
-                "user_type": "Company" if settings.auth_type == "agency" else "Location",
-            }
-            data = yield from self._token_request("/oauth/token", form, headers={})
-            if data.get("error") == "invalid_grant":
-                tried.add(refresh_token)
-                continue
-            state = self._state(data)
-            mask(state["access_token"], state.get("refresh_token"))
-            if not state.get("refresh_token"):
-                state["refresh_token"] = refresh_token
-            yield SaveToken("oauth", state)
-            return state
+            started = time.monotonic()
+            state = yield from self._rotate(refresh_token)
+            if state is not None:
+                return state
+            refused.add(refresh_token)
+            round_trip = time.monotonic() - started
+            give_up_at = time.monotonic() + min(MAX_RACE_GRACE_S, max(MIN_RACE_GRACE_S, 2 * round_trip))
         raise GHLAuthError(
-            "the refresh token was rejected (invalid_grant): it was used or revoked and no newer one was stored "
-            f"by another worker. Re-authorize the app and put the new refresh token in connection "
-            f"{settings.conn_id!r} (extra refresh_token)", status=400,
+            "HighLevel refused the refresh token (invalid_grant): it was revoked, or already used and no newer "
+            f"one was saved. Re-authorize the app and put the new refresh token in connection {settings.conn_id!r} "
+            "(extra refresh_token)", status=400, hint="",
         )
+
+    def _rotate(self, refresh_token: str) -> Generator[Any, Any, dict[str, Any] | None]:
+        """Trade ``refresh_token`` for a new pair and save it; ``None`` when HighLevel says invalid_grant."""
+        settings = self.settings
+        mask(refresh_token)  # it may come from the store: HighLevel may quote the form back in an error
+        form = {
+            "client_id": settings.client_id, "client_secret": settings.client_secret,
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+            "user_type": "Company" if settings.auth_type == "agency" else "Location",
+        }
+        data = yield from self._token_request("/oauth/token", form, headers={})
+        if data is None:
+            return None
+        rotated = data.get("refresh_token")
+        rotated = rotated if isinstance(rotated, str) and rotated else None
+        mask(rotated)
+        state, problem = self._state(data)
+        state["refresh_token"] = rotated or refresh_token
+        if problem is None or rotated:
+            # The old refresh token is spent once a new one arrives: keep the new one whatever else is wrong.
+            yield SaveToken("oauth", state)
+        if problem is not None:
+            kept = " Its new refresh token was saved, so the next run can refresh again." if rotated else ""
+            raise GHLAuthError(f"/oauth/token answered without a usable token ({problem}).{kept}",
+                               hint=f"This is HighLevel's side (or a proxy's). {HOST_HINT}")
+        return state
 
     def _exchange_for_location(self, slot: str) -> Generator[Any, Any, dict[str, Any]]:
         location_id = slot.split(":", 1)[1]
@@ -372,53 +416,94 @@ class TokenManager:
         if not fresh(company, self.clock(), self.rejected):
             stored = yield LoadToken("oauth")
             company = stored if fresh(stored, self.clock(), self.rejected) else (yield from self._refresh())
+            mask(company["access_token"])
             self.cached["oauth"] = company
         form = {"companyId": self.settings.company_id, "locationId": location_id}
         headers = {"Authorization": f"Bearer {company['access_token']}", "Version": OAUTH_VERSION}
         data = yield from self._token_request("/oauth/locationToken", form, headers=headers)
-        if data.get("error"):
-            raise GHLAuthError(f"the agency token could not be exchanged for location {location_id}: "
-                               f"{data.get('message') or data['error']}", status=data.get("statusCode"))
-        state = self._state(data)
-        mask(state["access_token"])
+        state, problem = self._state(data) if data is not None else ({}, "invalid_grant")
+        if problem is not None:
+            raise GHLAuthError(f"the agency token could not be exchanged for a token of location {location_id}: "
+                               f"/oauth/locationToken answered without a usable token ({problem})",
+                               hint=f"This is HighLevel's side (or a proxy's). {HOST_HINT}")
         yield SaveToken(slot, state)
         return state
 
-    def _state(self, data: dict[str, Any]) -> dict[str, Any]:
-        expires_in = float(data.get("expires_in") or 86_399)
+    def _state(self, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The state to store for a token answer, and what makes it unusable (``None`` when nothing)."""
+        access_token = data.get("access_token")
+        problem = None
+        if not isinstance(access_token, str) or not access_token:
+            access_token, problem = None, "no access_token"
+        mask(access_token)
+        expires_in = _lifetime(data.get("expires_in"))
+        if expires_in is None:
+            shown = repr(data.get("expires_in"))[:40]
+            expires_in, problem = 0.0, problem or f"expires_in {shown} is not a number of seconds"
+        now = self.clock()
         return {
-            "access_token": data["access_token"], "refresh_token": data.get("refresh_token"),
-            "expires_in": expires_in, "expires_at": self.clock() + expires_in, "refreshed_at": self.clock(),
+            "access_token": access_token, "refresh_token": None,
+            "expires_in": expires_in, "expires_at": now + expires_in if access_token else 0, "refreshed_at": now,
             "user_type": data.get("userType"), "location_id": data.get("locationId"), "scope": data.get("scope"),
-        }
+        }, problem
 
-    def _token_request(self, path: str, form: dict[str, Any], headers: dict[str, str]) -> Generator[Any, Any, dict]:
-        """POST a form to an OAuth endpoint; network errors and 5xx are retried (HighLevel either
-        rotated or did not; a consumed token then shows up as invalid_grant and the store re-read)."""
+    def _token_request(self, path: str, form: dict[str, Any],
+                       headers: dict[str, str]) -> Generator[Any, Any, dict[str, Any] | None]:
+        """POST a form to an OAuth endpoint: its JSON object, or ``None`` for ``invalid_grant``. Network
+        errors, overrun deadlines and 5xx are retried (HighLevel either rotated or did not; a consumed
+        token then shows up as invalid_grant and the store re-read); any other failure raises."""
         for attempt in range(self.max_retries + 1):
             request = httpx.Request("POST", self.settings.base_url + path, data=form,
                                     headers={"Accept": "application/json", **headers})
-            outcome: Outcome = yield Send(request, self.timeout)
-            response = outcome.response
+            outcome = yield Send(request, self.budget)
+            response, error = outcome.response, outcome.error
+            if isinstance(error, TooLarge):
+                raise GHLAuthError(f"{path}: {error}, which is no token answer", status=error.status, hint=HOST_HINT)
             if response is not None and response.status_code < 500:
-                try:
-                    data = response.json()
-                except ValueError:
-                    data = {}
-                if response.is_success and data.get("access_token"):
-                    return data
-                if data.get("error") == "invalid_grant" or response.status_code < 400:
-                    return data if data.get("error") else {"error": "invalid_response"}
-                message = data.get("error_description") or data.get("message") or response.reason_phrase
-                raise GHLAuthError(f"{path} refused the credentials: {message}", status=response.status_code,
-                                   trace_id=response.headers.get("traceId"))
+                return self._answer(path, response)
             if attempt < self.max_retries:
                 yield Sleep(self._backoff(attempt))
-        if outcome.error is not None:
-            raise GHLNetworkError(f"{path} could not be reached: {type(outcome.error).__name__}")
-        raise GHLAuthError(f"{path} failed with HTTP {outcome.response.status_code}",
-                           status=outcome.response.status_code)
+        if error is not None:
+            why = f"{error} (the connection's timeout)" if isinstance(error, DeadlineExceeded) else type(error).__name__
+            raise GHLNetworkError(f"{path} could not be reached: {why}")
+        raise GHLAuthError(f"{path} failed with HTTP {response.status_code}", status=response.status_code,
+                           trace_id=response.headers.get("traceId"), hint=HOST_HINT)
+
+    @staticmethod
+    def _answer(path: str, response: httpx.Response) -> dict[str, Any] | None:
+        status, trace = response.status_code, response.headers.get("traceId")
+        try:
+            data = msgspec.json.decode(response.content)
+        except msgspec.DecodeError:
+            from airflow_provider_ghl.hooks.answers import excerpt
+
+            media = response.headers.get("content-type", "").split(";")[0] or "no content type"
+            shown = f": {excerpt(response)!r}" if response.content else " (empty)"
+            raise GHLAuthError(f"{path} answered {media} that is not a token (HTTP {status}){shown}",
+                               status=status, trace_id=trace, hint=HOST_HINT) from None
+        if not isinstance(data, dict):
+            raise GHLAuthError(f"{path} answered a JSON {type(data).__name__}, not a token object (HTTP {status})",
+                               status=status, trace_id=trace, hint=HOST_HINT)
+        error = data.get("error")
+        if error == "invalid_grant":
+            return None
+        if status >= 300 or error:
+            said = data.get("error_description") or data.get("message") or error or response.reason_phrase
+            raise GHLAuthError(f"{path} refused the credentials: {said}", status=status, trace_id=trace)
+        return data
 
     def _backoff(self, attempt: int) -> float:
-        # Short and capped: the worker that won a refresh race stores its pair within a round trip.
         return min(1.5, 0.25 * 2**attempt) * self.rng.uniform(0.5, 1.0)
+
+
+def _lifetime(value: Any) -> float | None:
+    """``expires_in`` in seconds (HighLevel sends a number; absent means its default day), ``None`` if invalid."""
+    if value is None:
+        return DEFAULT_LIFETIME_S
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None

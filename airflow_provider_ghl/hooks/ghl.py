@@ -29,7 +29,20 @@ import httpx
 from airflow.sdk import BaseHook
 
 from airflow_provider_ghl.exceptions import GHLError
-from airflow_provider_ghl.hooks.actions import Emit, LoadToken, Lock, Outcome, SaveToken, Send, Sleep
+from airflow_provider_ghl.hooks.actions import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BodyReader,
+    Budget,
+    DeadlineExceeded,
+    Emit,
+    LoadToken,
+    Lock,
+    Outcome,
+    SaveToken,
+    Send,
+    Sleep,
+    TooLarge,
+)
 from airflow_provider_ghl.hooks.auth import (
     FileTokenStore,
     InMemoryTokenStore,
@@ -104,7 +117,9 @@ class GHLHook(BaseHook):
 
     :param ghl_conn_id: the ``ghl`` connection.
     :param token_store: where rotated OAuth tokens live (default: an Airflow Variable per connection).
-    :param timeout: seconds per request (default: the connection's ``timeout``, else 30).
+    :param timeout: seconds per request, all included: connecting, sending and reading the whole answer
+        (default: the connection's ``timeout``, else 30). Token requests use it too.
+    :param max_response_bytes: the largest answer read (default 64 MiB); a bigger one raises ``GHLResponseError``.
     :param max_retries: retries of network errors and 5xx (idempotent operations only).
     :param transport: an httpx transport (tests).
     :param progress_every_s: how often long paginations log progress.
@@ -118,7 +133,7 @@ class GHLHook(BaseHook):
     def __init__(self, ghl_conn_id: str = default_conn_name, *, token_store: TokenStore | None = None,
                  timeout: float | None = None, max_retries: int = 5, transport: Any = None,
                  backoff_base: float = 0.5, backoff_cap: float = 30.0, max_rate_limit_waits: int = 30,
-                 progress_every_s: float = 30.0) -> None:
+                 progress_every_s: float = 30.0, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         super().__init__()
         self.ghl_conn_id = ghl_conn_id
         self.token_store = token_store or VariableTokenStore(ghl_conn_id)
@@ -129,17 +144,17 @@ class GHLHook(BaseHook):
         self.backoff_cap = backoff_cap
         self.max_rate_limit_waits = max_rate_limit_waits
         self.progress_every_s = progress_every_s
+        self.max_response_bytes = max_response_bytes
         self._protocol: Protocol | None = None
         self._client: Any = None
 
     # -- configuration ------------------------------------------------------------------------
     def _setup(self, connection: Any) -> Protocol:
         settings = Settings.from_connection(connection)
-        seconds = self.timeout or settings.timeout or DEFAULT_TIMEOUT_S
-        timeout = httpx.Timeout(seconds, connect=min(seconds, 10.0))
-        tokens = TokenManager(settings, self.token_store, max_retries=self.max_retries, timeout=timeout)
+        budget = Budget(self.timeout or settings.timeout or DEFAULT_TIMEOUT_S, self.max_response_bytes)
+        tokens = TokenManager(settings, self.token_store, max_retries=self.max_retries, budget=budget)
         self._protocol = Protocol(
-            settings, tokens, timeout=timeout, max_retries=self.max_retries, backoff_base=self.backoff_base,
+            settings, tokens, budget=budget, max_retries=self.max_retries, backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap, max_rate_limit_waits=self.max_rate_limit_waits,
             progress_every_s=self.progress_every_s, log=self.log,
         )
@@ -212,13 +227,27 @@ class GHLHook(BaseHook):
         finally:
             stepper.close()
 
+    def _send(self, send: Send) -> Outcome:
+        """One exchange within its budget. httpx's sync API has no overall timeout, so the deadline is
+        checked between chunks: a drip ends within the budget plus one read timeout."""
+        request, budget = send.request, send.budget
+        request.extensions["timeout"] = budget.timeout.as_dict()
+        started = time.monotonic()
+        try:
+            response = self.get_conn().send(request, stream=True)
+            try:
+                reader = BodyReader(budget, response, started)
+                for chunk in response.iter_bytes():
+                    reader.add(chunk)
+            finally:
+                response.close()
+            return Outcome(response=reader.response_with_body(), finished_at=time.monotonic())
+        except (httpx.TransportError, httpx.DecodingError, DeadlineExceeded, TooLarge) as error:
+            return Outcome(error=error, finished_at=time.monotonic())
+
     def _perform(self, action: Any, stepper: _Stepper) -> Any:
         if isinstance(action, Send):
-            try:
-                response = self.get_conn().send(action.request)
-                return Outcome(response=response, finished_at=time.monotonic())
-            except httpx.TransportError as error:
-                return Outcome(error=error, finished_at=time.monotonic())
+            return self._send(action)
         if isinstance(action, Sleep):
             time.sleep(action.seconds)
         elif isinstance(action, LoadToken):
@@ -316,13 +345,29 @@ class GHLAsyncHook(GHLHook):
         finally:
             stepper.close()
 
+    async def _asend(self, send: Send) -> Outcome:
+        """One exchange within its budget: ``asyncio.timeout`` bounds all of it (connect to last byte)."""
+        request, budget = send.request, send.budget
+        request.extensions["timeout"] = budget.timeout.as_dict()
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(budget.seconds):
+                response = await self.get_async_conn().send(request, stream=True)
+                try:
+                    reader = BodyReader(budget, response, started)
+                    async for chunk in response.aiter_bytes():
+                        reader.add(chunk)
+                finally:
+                    await response.aclose()
+            return Outcome(response=reader.response_with_body(), finished_at=time.monotonic())
+        except TimeoutError:
+            return Outcome(error=DeadlineExceeded(budget.seconds), finished_at=time.monotonic())
+        except (httpx.TransportError, httpx.DecodingError, DeadlineExceeded, TooLarge) as error:
+            return Outcome(error=error, finished_at=time.monotonic())
+
     async def _aperform(self, action: Any, stepper: _Stepper) -> Any:
         if isinstance(action, Send):
-            try:
-                response = await self.get_async_conn().send(action.request)
-                return Outcome(response=response, finished_at=time.monotonic())
-            except httpx.TransportError as error:
-                return Outcome(error=error, finished_at=time.monotonic())
+            return await self._asend(action)
         if isinstance(action, Sleep):
             await asyncio.sleep(action.seconds)
         elif isinstance(action, LoadToken | SaveToken):

@@ -8,7 +8,8 @@
   - refused before any work (connection not established, 429): always retried. A 429 waits out
     the window (``X-RateLimit-Interval-Milliseconds``); a spent daily budget raises
     :class:`~airflow_provider_ghl.exceptions.GHLDailyLimitError` at once;
-  - ambiguous (timeout after the request went out, connection cut mid-response, 5xx): retried with
+  - ambiguous (timeout after the request went out, connection cut mid-response, 5xx, an answer that is
+    not data: a redirect, an HTML page, cut or misshapen JSON, see :mod:`.answers`): retried with
     capped exponential backoff and jitter when the operation is idempotent (catalog
     ``idempotent``: every GET/PUT/DELETE, searches, upserts). A non-idempotent create is never
     re-sent blindly: ``create_contact`` is reconciled with a duplicate search by email/phone and
@@ -16,7 +17,10 @@
     it was not created; other creates raise
     :class:`~airflow_provider_ghl.exceptions.GHLAmbiguousWriteError` saying what to check;
   - a 401 on an OAuth/agency connection refreshes the token once and re-sends;
-  - any other 4xx raises its typed error at once.
+  - any other 4xx raises its typed error at once, and so does an answer over the size cap.
+
+  Every exchange has a budget (:class:`~.actions.Budget`): the connection's timeout for all of it,
+  connect to last byte, and a cap on the body's size.
 
 * :meth:`Protocol.paginate` walks every page (see :mod:`.paging`) and logs progress.
 """
@@ -31,7 +35,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
-import msgspec
 
 from airflow_provider_ghl.catalog import (
     Operation,
@@ -50,12 +53,14 @@ from airflow_provider_ghl.exceptions import (
     GHLNetworkError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLResponseError,
     GHLScopeError,
     GHLServerError,
     GHLUnknownOperationError,
     GHLValidationError,
 )
-from airflow_provider_ghl.hooks.actions import Emit, Send, Sleep
+from airflow_provider_ghl.hooks.actions import Budget, DeadlineExceeded, Emit, Send, Sleep, TooLarge
+from airflow_provider_ghl.hooks.answers import read_answer
 from airflow_provider_ghl.hooks.auth import Settings, TokenManager
 from airflow_provider_ghl.hooks.pacing import RatePacer
 from airflow_provider_ghl.hooks.paging import Pager
@@ -128,18 +133,29 @@ def error_for(op: Operation, response: httpx.Response) -> GHLError:
     return GHLError(message, **context)
 
 
-def decode(response: httpx.Response) -> Any:
-    """JSON for JSON responses, text for text, bytes otherwise (raises ValueError on a cut JSON body)."""
-    kind = response.headers.get("content-type", "")
-    if "json" in kind:
-        # msgspec (an Airflow dependency) parses a page of records ~3x faster than the json module.
-        try:
-            return msgspec.json.decode(response.content) if response.content else None
-        except msgspec.DecodeError as error:
-            raise ValueError(f"invalid JSON in the response: {error}") from None
-    if kind.startswith("text/") or not response.content:
-        return response.text
-    return response.content
+def failed_exchange(op: Operation, error: Exception | None) -> tuple[GHLError, bool]:
+    """The error for an exchange that got no complete response, and whether it is ambiguous (sent)."""
+    if isinstance(error, TooLarge):
+        return GHLResponseError(
+            f"{error}; reading stopped there", status=error.status, operation=op.key,
+            content_type=error.content_type,
+            hint="No HighLevel answer is that big: check the connection's host. If it is right, ask for "
+                 "smaller pages, or raise the hook's max_response_bytes.",
+        ), False
+    if isinstance(error, httpx.DecodingError):
+        # A corrupt gzip/deflate body: answered, but not data. Ambiguous like a cut body.
+        return GHLResponseError(f"the answer could not be decoded ({error})", operation=op.key), True
+    if isinstance(error, DeadlineExceeded):
+        return GHLNetworkError(
+            f"{error} (the connection's timeout bounds the whole request: connecting, sending, reading)",
+            operation=op.key,
+            hint="HighLevel, or something in between, answered too slowly; raise the connection's timeout "
+                 "if its answers are legitimately that slow.",
+        ), True
+    sent = not isinstance(error, NOT_SENT)
+    return GHLNetworkError(
+        f"{type(error).__name__} {'after the request was sent' if sent else 'before sending'}", operation=op.key,
+    ), sent
 
 
 class Progress:
@@ -171,13 +187,14 @@ class Progress:
 class Protocol:
     """One connection's request logic; owns the pacer and the token manager."""
 
-    def __init__(self, settings: Settings, tokens: TokenManager, *, timeout: httpx.Timeout, max_retries: int,
+    def __init__(self, settings: Settings, tokens: TokenManager, *, budget: Budget, max_retries: int,
                  backoff_base: float, backoff_cap: float, max_rate_limit_waits: int, progress_every_s: float,
                  log: logging.Logger, clock=time.monotonic, rng: random.Random | None = None) -> None:
         self.settings = settings
         self.tokens = tokens
         self.pacer = RatePacer()
-        self.timeout = timeout
+        self.budget = budget
+        self.timeout = budget.timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -273,25 +290,23 @@ class Protocol:
                 yield Sleep(wait)
             self.pacer.started(key)
             self.requests += 1
-            outcome = yield Send(prepared.build(token))
+            outcome = yield Send(prepared.build(token), self.budget)
             response = outcome.response
             now = outcome.finished_at or self.clock()
             if response is None:
-                sent = not isinstance(outcome.error, NOT_SENT)
-                self.pacer.finished(key, None, now, counted=sent)
-                failure: GHLError = GHLNetworkError(
-                    f"{type(outcome.error).__name__} {'after the request was sent' if sent else 'before sending'}",
-                    operation=op.key,
-                )
-                ambiguous = sent
+                failure, ambiguous = failed_exchange(op, outcome.error)
+                self.pacer.finished(key, None, now, counted=not isinstance(outcome.error, NOT_SENT))
+                if isinstance(outcome.error, TooLarge):
+                    raise failure
             else:
                 status = response.status_code
                 self.pacer.finished(key, response.headers, now, counted=status != 429)
                 if status < 400:
                     try:
-                        return decode(response)
-                    except ValueError:
-                        failure, ambiguous = GHLNetworkError("the response body was cut", operation=op.key), True
+                        return read_answer(op, response)
+                    except GHLResponseError as error:
+                        # Not data, but the request was answered: whether a write was applied is unknown.
+                        failure, ambiguous = error, True
                 else:
                     failure = error_for(op, response)
                     # 501/505 are permanent; other 5xx (500, 502, 503, 504...) are transient and ambiguous.
