@@ -456,6 +456,30 @@ def _form(key: str, version: str) -> Operation | None:
     return _operation({**base, **data, "api": version})
 
 
+DATED_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def api_choice(api_version: str | None) -> tuple[str | None, str | None]:
+    """(spec, Version header) for a connection's or a call's ``api_version``; ``None`` parts: each operation's own.
+
+    ``v2``/``v3`` pick that spec's form of every operation, with the header its spec gives. HighLevel's other
+    documented values (``legacy`` and the dated ``2021-04-15``, ``2021-07-28``, ``2023-02-21``) are Version
+    headers of the v2 API: v2's form, that header. Empty: the v2 form (v3 for operations only v3 has), each
+    with its own header, as the catalog always sent.
+    """
+    if api_version is None or api_version == "":
+        return None, None
+    if not isinstance(api_version, str):
+        raise _input_error(f"api_version must be a str, got {type(api_version).__name__}", "Pass 'v2' or 'v3'.", None)
+    value = api_version.strip()
+    if value.lower() in API_SPECS:
+        return value.lower(), None
+    if value == "legacy" or DATED_VERSION.fullmatch(value):
+        return "v2", value
+    raise _input_error(f"api_version {api_version!r} is not a HighLevel API version",
+                       "Use 'v2' (the default), 'v3', 'legacy' or a dated version such as '2021-07-28'.", None)
+
+
 class UnknownOperationError(KeyError):
     def __str__(self) -> str:  # KeyError would quote the whole message
         return self.args[0]
@@ -466,7 +490,7 @@ def get_operation(key: str, version: str | None = None) -> Operation:
 
     ``None``: the seed's form for the 124, else the v2 form, or the v3 one for operations only v3 has.
     """
-    if version is None and key in operations():
+    if version in (None, "v2") and key in operations():
         return operations()[key]  # the seed, without reading the second tier
     if version is not None and version not in API_SPECS:
         raise UnknownOperationError(f"Unknown HighLevel API spec {version!r}: one of {', '.join(API_SPECS)}")

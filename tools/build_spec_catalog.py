@@ -276,20 +276,28 @@ def build(reference: Path, seed: list[dict], overrides: dict, build_catalog: Any
         file_versions[version] = {area: c.most_common(1)[0][0] for area, c in counts.items()}
     ctx = {"build_catalog": build_catalog, "common": json.loads((reference / "common" / "common-schemas.json").read_text()),
            "path_names": overrides["path_names"], "scopes": scope_table(reference), "file_versions": file_versions}
-    seed_by_op = {(op["method"], op["path"]): op for op in seed}
+    seed_by_op: dict[tuple[str, str], list[dict]] = {}
+    for op in seed:  # two seed products may share an endpoint (find_contact is get_duplicate_contact's)
+        seed_by_op.setdefault((op["method"], op["path"]), []).append(op)
     entries = []
     for two, three in match(found):
         forms = {v: form(v, *op, ctx) if op else None for v, op in (("v2", two), ("v3", three))}
-        seeded = seed_by_op.get((two[2], two[3])) if two else None
-        canonical = seeded or forms["v2"]
-        if forms["v3"] is not None and canonical is not None:
-            positional_arguments(canonical, forms["v3"])
-            forms["v3"].update(renames(canonical, forms["v3"]))
-        if seeded is not None:
-            entries.append({"key": seeded["key"], "seed": True, "v3": seed_form(seeded, forms["v3"])})
+        seeds = seed_by_op.get((two[2], two[3]), []) if two else []
+        for seeded in seeds:
+            v3 = json.loads(json.dumps(forms["v3"])) if forms["v3"] is not None else None
+            if v3 is not None:
+                positional_arguments(seeded, v3)
+                v3.update(renames(seeded, v3))
+            entries.append({"key": seeded["key"], "seed": True, "v3": seed_form(seeded, v3)})
+        if seeds:
             continue
+        if forms["v3"] is not None and forms["v2"] is not None:
+            positional_arguments(forms["v2"], forms["v3"])
+            forms["v3"].update(renames(forms["v2"], forms["v3"]))
         source = two or three
-        entries.append({"key": None, "id": build_catalog.snake(source[4].get("operationId") or ""),
+        # snake_case, and nothing but [a-z0-9_] (one id holds a space: "create-integration provider").
+        key = re.sub(r"[^a-z0-9]+", "_", build_catalog.snake(source[4].get("operationId") or "")).strip("_")
+        entries.append({"key": None, "id": key,
                         "area": (forms["v2"] or forms["v3"])["area"], "v2": forms["v2"], "v3": forms["v3"]})
     assign_keys(entries, {op["key"] for op in seed})
     for entry in entries:
