@@ -212,26 +212,18 @@ def test_a_scope_the_token_lacks_is_refused_for_new_operations(hostile, monkeypa
 
 
 def test_paginate_walks_a_new_operation_and_refuses_page_numbers_up_front(hostile, hook):
-    pages = iter([{"agents": [{"id": "a1"}, {"id": "a2"}]}, {"agents": [{"id": "a3"}]}])
-    op = get_operation("voice_ai__get_agents")
-    assert op.paging_style in ("offset", "page")
-    if op.paging_style == "page":
-        with pytest.raises(GHLInputError, match="does not walk yet"):
-            list(hook.paginate(op.key))
-        assert hostile.sent() == []
-    offset_op = next(get_operation(k) for k in all_keys()[124:]
-                     if get_operation(k).paging_style == "offset" and get_operation(k).records_key
-                     and not get_operation(k).path_params
-                     and not [q for q in get_operation(k).query_params if q.required and q.name != "locationId"])
-    records_key = offset_op.records_key
-    hostile.route(offset_op.method, offset_op.path.rstrip("/") or "/",
-                  lambda request: Reply(200, {records_key: next(pages)["agents"]}))
-    hostile.route(offset_op.method, offset_op.path, lambda request: Reply(200, {records_key: next(pages)["agents"]}))
-    records = list(hook.paginate(offset_op.key, page_size=2))
-    assert [r["id"] for r in records] == ["a1", "a2", "a3"]
-    sent = hostile.sent()
-    limit, offset = offset_op.pagination["limit_param"], offset_op.pagination["offset_param"]
-    assert [(r.query[limit], r.query[offset]) for r in sent] == [("2", "0"), ("2", "2")]
+    op = get_operation("get_forms")  # GET /forms/, skip/limit in the query, records under "forms"
+    assert (op.paging_style, op.pagination["offset_param"], op.records_key) == ("offset", "skip", "forms")
+    pages = {"0": [{"id": "f1"}, {"id": "f2"}], "2": [{"id": "f3"}]}
+    hostile.route("GET", "/forms/", lambda request: Reply(200, {"forms": pages[request.query["skip"]], "total": 3}))
+    assert [record["id"] for record in hook.paginate("get_forms", page_size=2)] == ["f1", "f2", "f3"]
+    assert [r.query for r in hostile.sent()] == [{"locationId": LOCATION_ID, "limit": "2", "skip": "0"},
+                                                 {"locationId": LOCATION_ID, "limit": "2", "skip": "2"}]
+    hostile.clear()
+    assert get_operation("voice_ai__get_agents").paging_style == "page"  # page + pageSize: not walked yet
+    with pytest.raises(GHLInputError, match="does not walk yet"):
+        list(hook.paginate("voice_ai__get_agents"))
+    assert hostile.sent() == []
 
 
 # -- the version choice: v2 and v3 forms of the 124 where their shapes differ ------------------------------------

@@ -202,10 +202,10 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
     for offset in ("offset", "skip"):
         if offset in query and limit:
             return {"style": "offset", "offset_param": offset, "limit_param": limit, **cap(limit)}
-    if "page" in query or "page" in fields:
+    size = next((n for n in ("limit", "pageLimit", "pageSize", "perPage") if n in query or n in fields), None)
+    if ("page" in query or "page" in fields) and size:  # a lone ``page`` is something else (OAuth's return page)
         # Page numbers: a style hooks.paging.Pager does not walk yet, so paginate() refuses it up front.
-        size = next((n for n in ("limit", "pageLimit", "pageSize", "perPage") if n in query or n in fields), None)
-        return {"style": "page", "page_param": "page", **({"limit_param": size} if size else {})}
+        return {"style": "page", "page_param": "page", "limit_param": size}
     return {"style": "none"}
 
 
