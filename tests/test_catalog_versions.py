@@ -299,3 +299,17 @@ def test_the_seeds_differing_shapes_are_the_reported_ones():
                       "update_blog_post"}
     assert {key for key in operations() if "v3" not in versions_of(key)} == {"list_contacts", "list_users_by_location"}
     assert json.loads(json.dumps(sorted(differ)))  # plain data, for the report
+
+
+async def test_the_async_hook_takes_the_same_version_choice(hostile):
+    from airflow_provider_ghl.hooks.ghl import GHLAsyncHook
+
+    hostile.route("DELETE", "/contacts/c1/campaigns/remove-all", Reply(200, {"succeded": True}))
+    hostile.route("GET", "/opportunities/search", Reply(200, {"opportunities": [{"id": "o1"}], "meta": {"total": 1}}))
+    async with GHLAsyncHook("ghl_hostile", token_store=InMemoryTokenStore()) as hook:
+        await hook.acall("remove_contact_from_all_campaigns", contact_id="c1", api_version="v3")
+        found = [record async for record in hook.apaginate("search_opportunities", api_version="v3")]
+    assert found == [{"id": "o1"}]
+    removed, searched = hostile.sent()
+    assert (removed.path, removed.headers["version"]) == ("/contacts/c1/campaigns/remove-all", "v3")
+    assert searched.query["locationId"] == LOCATION_ID and searched.headers["version"] == "v3"
