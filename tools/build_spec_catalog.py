@@ -322,8 +322,10 @@ def seed_form(seeded: dict, v3: dict | None) -> dict | None:
     merged.pop("area", None)
     # Product facts, checked against HighLevel for the seed (searches and upserts are idempotent, where records
     # sit where the spec's response schema is vague): v3 is assumed to answer in the same shape.
-    for fact in ("idempotent", "records_key", "record_key"):
+    for fact in ("idempotent", "records_key", "record_key", "token_types"):
         merged[fact] = seeded[fact]
+    if not merged["scopes"]:  # v3's file declares no security for it either (bulk tags): the seed's scopes hold
+        merged["scopes"] = seeded["scopes"]
     if merged["body"] is not None and seeded["body"] is not None and not merged["body"]["properties"]:
         merged["body"] = seeded["body"]  # v3's schema is as empty as v2's (SearchBodyV2DTO): the seed's facts hold
         merged["location"], merged["company"] = seeded["location"], seeded["company"]
