@@ -175,6 +175,8 @@ class Operation:
     """v2 query parameter name -> this form's, where the form only respells it (``location_id`` -> ``locationId``)."""
     body_renames: dict[str, str] = field(default_factory=dict, compare=False)
     """The same for top-level body fields."""
+    content_type: str = "application/json"
+    """The request body's media type (a few operations take multipart uploads or form-encoded OAuth fields)."""
 
     @property
     def is_collection(self) -> bool:
@@ -407,6 +409,7 @@ def _operation(data: dict) -> Operation:
         api=data.get("api", "v2"),
         query_renames=data.get("query_renames", {}),
         body_renames=data.get("body_renames", {}),
+        content_type=data.get("content_type", "application/json"),
     )
 
 

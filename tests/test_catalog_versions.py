@@ -313,3 +313,12 @@ async def test_the_async_hook_takes_the_same_version_choice(hostile):
     removed, searched = hostile.sent()
     assert (removed.path, removed.headers["version"]) == ("/contacts/c1/campaigns/remove-all", "v3")
     assert searched.query["locationId"] == LOCATION_ID and searched.headers["version"] == "v3"
+
+
+def test_bodies_that_are_not_json_are_refused_not_sent_as_json(hostile, hook):
+    assert get_operation("upload_media_content").content_type == "multipart/form-data"
+    with pytest.raises(GHLInputError, match="multipart/form-data body"):
+        hook.call("upload_media_content", body={"hosted": False})
+    assert get_operation("get_access_token", "v3").content_type == "application/json"  # v3 also takes JSON
+    assert get_operation("get_access_token", "v3").body_renames["client_id"] == "clientId"
+    assert hostile.sent() == []

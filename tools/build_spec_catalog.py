@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "webhooks": None, "timestamps": None, "custom_field_model": None, "record_link": None,
     "contact_argument": None, "query_params": [], "body": None, "location": None, "company": None,
     "records_key": None, "record_key": None, "deprecated": False, "pagination": {"style": "none"},
-    "query_renames": {}, "body_renames": {},
+    "query_renames": {}, "body_renames": {}, "content_type": "application/json",
 }
 """Fields a stored form leaves out when it has this value (``airflow_provider_ghl.catalog`` fills them back)."""
 
@@ -113,6 +113,8 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
     ]
     body = None
     content = operation.get("requestBody", {}).get("content", {})
+    # JSON where the operation takes it; else what it takes (multipart uploads, OAuth's form-encoded token calls).
+    content_type = next((kind for kind in content if "json" in kind), next(iter(content), "application/json"))
     if content:
         schema = bc.resolve(spec, next(iter(content.values())).get("schema"), common) or {}
         if schema.get("type") == "array":
@@ -156,7 +158,7 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         "query_params": query_params, "body": body,
         "location": placement("locationId", path_params, declared, body, also="location_id"),
         "company": placement("companyId", path_params, declared, body),
-        "success_status": int(success), "records_key": records_key, "record_key": record_key,
+        "content_type": content_type, "success_status": int(success), "records_key": records_key, "record_key": record_key,
         "operation_id": operation.get("operationId"), "deprecated": bool(operation.get("deprecated")),
     }
     return data

@@ -273,6 +273,10 @@ class Protocol:
     def _check_spec_form(op: Operation, query: dict, body: Any) -> None:
         """The spec's required query parameters and body fields, for forms no operator class checks (every
         operation outside the seed, and v3 forms); the seed's v2 forms are checked by their operators, as before."""
+        if op.content_type != "application/json":  # sent as JSON it would be refused, or worse, misread
+            raise GHLInputError(f"{op.key} takes a {op.content_type} body, which call() does not send yet",
+                                operation=op.key, hint="OAuth tokens are the connection's business (auth_type=); "
+                                "upload files with httpx directly for now.")
         missing = [q.name for q in op.query_params if q.required and query.get(q.name) is None]
         if missing:
             raise GHLInputError(f"missing required query parameter(s) {', '.join(missing)}", operation=op.key,
