@@ -24,6 +24,12 @@ from typing import Any, Literal
 Kind = Literal["A", "T"]
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
+SPEC_FILE = Path(__file__).with_name("catalog_spec.json.gz")
+"""The second tier: every other operation of the v2 and v3 specs, and the seed's v3 forms (loaded lazily)."""
+API_SPECS = ("v2", "v3")
+PAGER_STYLES = frozenset({"none", "single_page", "time_window", "offset", "body_skip_limit", "search_after",
+                          "start_after", "start_after_date", "last_message_id"})
+"""The pagination styles ``hooks.paging.Pager`` walks; the catalog also names ``page`` (page numbers), not walked yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,14 @@ class Operation:
     """The webhook events HighLevel sends for this write; ``None``: none (reads, and writes HighLevel has no event for)."""
     path_arguments: dict[str, str] = field(default_factory=dict, compare=False)
     """Python argument name -> HighLevel path placeholder."""
+    api: str = "v2"
+    """Which of HighLevel's specs this form follows (``v2``: ``reference/openapi``, ``v3``: ``openapi-v3``)."""
+    query_renames: dict[str, str] = field(default_factory=dict, compare=False)
+    """v2 query parameter name -> this form's, where the form only respells it (``location_id`` -> ``locationId``)."""
+    body_renames: dict[str, str] = field(default_factory=dict, compare=False)
+    """The same for top-level body fields."""
+    content_type: str = "application/json"
+    """The request body's media type (a few operations take multipart uploads or form-encoded OAuth fields)."""
 
     @property
     def is_collection(self) -> bool:
@@ -392,14 +406,81 @@ def _operation(data: dict) -> Operation:
         record_link=RecordLink(**data["record_link"]) if data["record_link"] else None,
         webhooks=_webhooks(data["webhooks"]),
         path_arguments={p.argument: p.name for p in path_params},
+        api=data.get("api", "v2"),
+        query_renames=data.get("query_renames", {}),
+        body_renames=data.get("body_renames", {}),
+        content_type=data.get("content_type", "application/json"),
     )
 
 
 @cache
+def _seed_raw() -> dict[str, dict]:
+    return {item["key"]: item for item in json.loads(CATALOG_FILE.read_text())["operations"]}
+
+
+@cache
 def operations() -> dict[str, Operation]:
-    """Every catalog operation by key, in the catalog's order."""
-    raw = json.loads(CATALOG_FILE.read_text())
-    return {item["key"]: _operation(item) for item in raw["operations"]}
+    """The 124 seed operations (each with an operator or sensor class) by key, in the catalog's order."""
+    return {key: _operation(item) for key, item in _seed_raw().items()}
+
+
+@cache
+def _spec_tier() -> tuple[dict[str, dict], dict[str, Any]]:
+    """``catalog_spec.json.gz``: every operation of both specs (entries by key) and the fields a form leaves out.
+
+    Read only when asked for an operation outside the seed or for a v3 form: importing operators stays cheap."""
+    import gzip
+
+    raw = json.loads(gzip.decompress(SPEC_FILE.read_bytes()))
+    return {entry["key"]: entry for entry in raw["operations"]}, raw["defaults"]
+
+
+def all_keys() -> list[str]:
+    """Every operation key of both specs (the seed's first), each once."""
+    return list(_spec_tier()[0])
+
+
+def versions_of(key: str) -> tuple[str, ...]:
+    """The specs (``v2``, ``v3``) that have operation ``key``."""
+    entry = _spec_tier()[0].get(key)
+    if entry is None:
+        get_operation(key)  # raises the unknown-key error with its suggestions
+    return tuple(v for v in API_SPECS if entry.get(v) is not None or (v == "v2" and entry.get("seed")))
+
+
+@cache
+def _form(key: str, version: str) -> Operation | None:
+    entries, defaults = _spec_tier()
+    entry = entries.get(key)
+    data = entry.get(version) if entry else None
+    if data is None:
+        return operations()[key] if version == "v2" and entry and entry.get("seed") else None
+    base = _seed_raw()[key] if entry.get("seed") else {**defaults, "key": key}
+    return _operation({**base, **data, "api": version})
+
+
+DATED_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def api_choice(api_version: str | None) -> tuple[str | None, str | None]:
+    """(spec, Version header) for a connection's or a call's ``api_version``; ``None`` parts: each operation's own.
+
+    ``v2``/``v3`` pick that spec's form of every operation, with the header its spec gives. HighLevel's other
+    documented values (``legacy`` and the dated ``2021-04-15``, ``2021-07-28``, ``2023-02-21``) are Version
+    headers of the v2 API: v2's form, that header. Empty: the v2 form (v3 for operations only v3 has), each
+    with its own header, as the catalog always sent.
+    """
+    if api_version is None or api_version == "":
+        return None, None
+    if not isinstance(api_version, str):
+        raise _input_error(f"api_version must be a str, got {type(api_version).__name__}", "Pass 'v2' or 'v3'.", None)
+    value = api_version.strip()
+    if value.lower() in API_SPECS:
+        return value.lower(), None
+    if value == "legacy" or DATED_VERSION.fullmatch(value):
+        return "v2", value
+    raise _input_error(f"api_version {api_version!r} is not a HighLevel API version",
+                       "Use 'v2' (the default), 'v3', 'legacy' or a dated version such as '2021-07-28'.", None)
 
 
 class UnknownOperationError(KeyError):
@@ -407,19 +488,31 @@ class UnknownOperationError(KeyError):
         return self.args[0]
 
 
-def get_operation(key: str) -> Operation:
-    """The operation called ``key``; an unknown key names the closest ones."""
-    try:
-        return operations()[key]
-    except KeyError:
-        import difflib
+def get_operation(key: str, version: str | None = None) -> Operation:
+    """Operation ``key`` in the form of spec ``version`` (``v2``/``v3``); an unknown key names the closest ones.
 
-        close = difflib.get_close_matches(key, operations(), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UnknownOperationError(
-            f"Unknown HighLevel operation {key!r}.{hint} The catalog lists "
-            f"{len(operations())} operations (airflow_provider_ghl.catalog.operations())."
-        ) from None
+    ``None``: the seed's form for the 124, else the v2 form, or the v3 one for operations only v3 has.
+    """
+    if version in (None, "v2") and key in operations():
+        return operations()[key]  # the seed, without reading the second tier
+    if version is not None and version not in API_SPECS:
+        raise UnknownOperationError(f"Unknown HighLevel API spec {version!r}: one of {', '.join(API_SPECS)}")
+    for candidate in (version,) if version else API_SPECS:
+        if (found := _form(key, candidate)) is not None:
+            return found
+    import difflib
+
+    keys = all_keys()
+    if key in keys:
+        raise UnknownOperationError(f"HighLevel operation {key!r} has no {version} form: it is only in "
+                                    f"{', '.join(versions_of(key))}'s spec")
+    close = difflib.get_close_matches(key, keys, n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise UnknownOperationError(
+        f"Unknown HighLevel operation {key!r}.{hint} The catalog lists {len(keys)} operations "
+        f"(airflow_provider_ghl.catalog.all_keys()); the {len(operations())} with operator and sensor classes "
+        "are in operations()."
+    )
 
 
 def by_kind(kind: Kind) -> list[Operation]:

@@ -40,7 +40,8 @@ def _connection_fields() -> dict[str, Any]:
         },
         "api_version": {
             "label": "API version",
-            "description": "Overrides the per-operation Version header (e.g. 'v3'). Empty: the catalog's value.",
+            "description": "'v2' or 'v3': the API version whose paths, parameters and Version header requests "
+            "follow; 'legacy' or a dated version ('2021-07-28'): v2 requests with that header. Empty: v2.",
             "schema": nullable,
         },
         "timeout": {"label": "Timeout (s)", "schema": {"type": ["number", "null"], "minimum": 1}},

@@ -8,6 +8,11 @@ This module is code only: every per-operation fact is in one of those files. ``t
 fails when the committed catalog is out of date.
 
     python tools/build_catalog.py [--reference reference] [--check]
+
+It also writes the second tier, every other operation of HighLevel's v2 and v3 specs and the seed's v3
+forms (``catalog_spec.json.gz``, loaded lazily), and ``tests/catalog_keys.txt``; the key rule (the 124
+keep theirs, the others are their snake_case ``operationId``, prefixed ``<area>__`` where that collides)
+and the version rule are in ``build_spec_catalog``'s docstring.
 """
 
 from __future__ import annotations
@@ -20,9 +25,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_spec_catalog
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = ROOT / "reference"
 OUTPUT = ROOT / "airflow_provider_ghl" / "catalog.json"
+SPEC_OUTPUT = ROOT / "airflow_provider_ghl" / "catalog_spec.json.gz"
+"""Every other operation of the v2 and v3 specs, and the seed's v3 forms (``build_spec_catalog.py``)."""
+KEY_LIST = ROOT / "tests" / "catalog_keys.txt"
+"""Every key with its v2 and v3 operation: reviewed in diffs, so that no key changes unnoticed."""
 
 OVERRIDES = ROOT / "tools" / "catalog_overrides.json"
 """What the catalog knows beyond the reference, as data: each entry says why (see its ``about``)."""
@@ -300,14 +312,18 @@ def main() -> int:
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--check", action="store_true", help="fail if the committed catalog is out of date")
     args = parser.parse_args()
-    text = render(build(args.reference))
+    catalog = build(args.reference)
+    spec = build_spec_catalog.build(args.reference, catalog["operations"], load_overrides(), sys.modules[__name__])
+    outputs = {OUTPUT: render(catalog).encode(), SPEC_OUTPUT: build_spec_catalog.render(spec),
+               KEY_LIST: build_spec_catalog.key_list(spec, catalog["operations"]).encode()}
     if args.check:
-        if OUTPUT.read_text() != text:
-            print(f"{OUTPUT} is out of date: run python tools/build_catalog.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+        stale = [path for path, data in outputs.items() if not path.is_file() or path.read_bytes() != data]
+        for path in stale:
+            print(f"{path} is out of date: run python tools/build_catalog.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, data in outputs.items():
+        path.write_bytes(data)
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

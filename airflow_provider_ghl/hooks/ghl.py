@@ -182,9 +182,12 @@ class GHLHook(BaseHook):
         return self.protocol.requests
 
     def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-                location_id: str | None = None, **path_arguments: Any) -> Prepared:
-        """Validate a call and build its request without sending it (raises ``GHLInputError``/``GHLScopeError``)."""
-        return self.protocol.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments)
+                location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Prepared:
+        """Validate a call and build its request without sending it (raises ``GHLInputError``/``GHLScopeError``).
+
+        ``api_version`` (``v2``, ``v3``, ``legacy``, a dated version) overrides the connection's for this call."""
+        return self.protocol.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments,
+                                     api_version=api_version)
 
     # -- sync I/O -------------------------------------------------------------------------------
     def get_conn(self) -> httpx.Client:
@@ -195,16 +198,18 @@ class GHLHook(BaseHook):
         return self._client
 
     def call(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-             location_id: str | None = None, **path_arguments: Any) -> Any:
+             location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Any:
         """Run one operation; returns its JSON (text or bytes for non-JSON answers)."""
-        prepared = self.prepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        prepared = self.prepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
+                                **path_arguments)
         return self._run(self.protocol.exchange(prepared))
 
     def paginate(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                  location_id: str | None = None, page_size: int | None = None, max_records: int | None = None,
-                 **path_arguments: Any) -> Iterator[dict]:
+                 api_version: str | None = None, **path_arguments: Any) -> Iterator[dict]:
         """Every record of a collection operation, each once, across all pages."""
-        prepared = self.prepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+        prepared = self.prepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
+                                **path_arguments)
         flow = self.protocol.paginate(prepared, page_size=page_size, max_records=max_records)
         return self._iterate(flow)
 
@@ -316,8 +321,9 @@ class GHLAsyncHook(GHLHook):
         return self.prepare(key, **kwargs)
 
     async def acall(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-                    location_id: str | None = None, **path_arguments: Any) -> Any:
-        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+                    location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Any:
+        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
+                                       **path_arguments)
         returned: list[Any] = []
         async for _ in self._aiterate(self._protocol.exchange(prepared), returned):
             pass
@@ -325,8 +331,10 @@ class GHLAsyncHook(GHLHook):
 
     async def apaginate(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                         location_id: str | None = None, page_size: int | None = None,
-                        max_records: int | None = None, **path_arguments: Any) -> AsyncIterator[dict]:
-        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, **path_arguments)
+                        max_records: int | None = None, api_version: str | None = None,
+                        **path_arguments: Any) -> AsyncIterator[dict]:
+        prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
+                                       **path_arguments)
         flow = self._protocol.paginate(prepared, page_size=page_size, max_records=max_records)
         async for record in self._aiterate(flow):
             yield record

@@ -37,10 +37,13 @@ from typing import Any
 import httpx
 
 from airflow_provider_ghl.catalog import (
+    PAGER_STYLES,
     Operation,
     UnknownOperationError,
+    api_choice,
     get_operation,
     json_value,
+    operations,
     path_segment,
     query_values,
 )
@@ -82,6 +85,8 @@ class Prepared:
     rate_key: str
     token_slot: str
     timeout: httpx.Timeout
+    api_version: str | None = None
+    """The ``api_version`` the call asked for (``None``: the connection's), for follow-up requests."""
 
     @property
     def method(self) -> str:
@@ -207,12 +212,17 @@ class Protocol:
 
     # -- building -------------------------------------------------------------------------------
     def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-                location_id: str | None = None, arguments: Mapping[str, Any] | None = None) -> Prepared:
-        """Validate a call and build its request without sending anything."""
+                location_id: str | None = None, arguments: Mapping[str, Any] | None = None,
+                api_version: str | None = None) -> Prepared:
+        """Validate a call and build its request without sending anything.
+
+        ``api_version`` (else the connection's) picks the spec whose form of the operation is sent
+        (:func:`~airflow_provider_ghl.catalog.api_choice`); names are the v2 form's in every version."""
         if not isinstance(key, str):
             raise GHLInputError(f"the operation key must be a string, got {type(key).__name__}")
+        spec, header = api_choice(api_version if api_version is not None else self.settings.api_version)
         try:
-            op = get_operation(key)
+            op = get_operation(key, spec)
         except UnknownOperationError as error:
             raise GHLUnknownOperationError(str(error)) from None
         settings = self.settings
@@ -235,6 +245,11 @@ class Protocol:
         # Converted once here (dates to ISO 8601...), so operators and direct hook users send the same JSON.
         query = query_values(query or {}, operation=key)
         body = json_value(body, "body", operation=key)
+        # Callers name parameters as v2 does; a form that respells them (v3's locationId) gets its own spelling.
+        for names, values in ((op.query_renames, query), (op.body_renames, body if isinstance(body, dict) else {})):
+            for old, new in names.items():
+                if old in values and new not in values:
+                    values[new] = values.pop(old)
         arguments = dict(arguments or {})
         unknown = set(arguments) - set(op.path_arguments)
         if unknown:
@@ -259,15 +274,36 @@ class Protocol:
             if arguments.get(param.argument) is None:
                 raise GHLInputError(f"missing path argument {param.argument}= (HighLevel's {{{param.name}}})",
                                     operation=key, hint=f"Pass {param.argument}=... (the record's id).")
+        if key not in operations() or op.api != "v2":
+            self._check_spec_form(op, query, body)
         if op.location is not None:
             location = self._placed(op.location, query, body, arguments, op) or location
         uses_company = "agency" in op.token_types and (op.token_types[0] == "agency" or not location)
         return Prepared(
             op=op, url=settings.base_url + op.render_path(arguments), query=query, body=body,
-            headers={"Version": settings.api_version or op.version, "Accept": "application/json"},
+            headers={"Version": header or op.version, "Accept": "application/json"},
             location_id=location, rate_key=location or settings.company_id or "-",
-            token_slot=self.tokens.slot_for(uses_company, location), timeout=self.timeout,
+            token_slot=self.tokens.slot_for(uses_company, location), timeout=self.timeout, api_version=api_version,
         )
+
+    @staticmethod
+    def _check_spec_form(op: Operation, query: dict, body: Any) -> None:
+        """The spec's required query parameters and body fields, for forms no operator class checks (every
+        operation outside the seed, and v3 forms); the seed's v2 forms are checked by their operators, as before."""
+        if op.content_type != "application/json":  # sent as JSON it would be refused, or worse, misread
+            raise GHLInputError(f"{op.key} takes a {op.content_type} body, which call() does not send yet",
+                                operation=op.key, hint="OAuth tokens are the connection's business (auth_type=); "
+                                "upload files with httpx directly for now.")
+        missing = [q.name for q in op.query_params if q.required and query.get(q.name) is None]
+        if missing:
+            raise GHLInputError(f"missing required query parameter(s) {', '.join(missing)}", operation=op.key,
+                                hint=f"Pass query={{{', '.join(repr(m) + ': ...' for m in missing)}}} "
+                                     f"(HighLevel's {op.api} spec requires them).")
+        if op.body is not None and op.body.type == "object" and isinstance(body, dict):
+            absent = [name for name in op.required_body_fields if body.get(name) in (None, "")]
+            if absent:
+                raise GHLInputError(f"body is missing required field(s) {', '.join(absent)}", operation=op.key,
+                                    hint=f"Add them to body= (HighLevel's {op.api} request schema requires them).")
 
     @staticmethod
     def _placed(placement, query: dict, body: Any, arguments: dict, op: Operation) -> str | None:
@@ -348,7 +384,8 @@ class Protocol:
             query = {"email": body.get("email"), "number": body.get("phone")}
             try:
                 lookup = self.prepare("get_duplicate_contact", query=query,
-                                      location_id=body.get("locationId") or prepared.location_id)
+                                      location_id=body.get("locationId") or prepared.location_id,
+                                      api_version=prepared.api_version)
             except GHLScopeError:
                 lookup = None
             if lookup is not None:
@@ -376,6 +413,9 @@ class Protocol:
         op = prepared.op
         if not op.is_collection:
             raise GHLInputError(f"{op.key} does not return a collection; use call()", operation=op.key)
+        if op.paging_style not in PAGER_STYLES:  # before any request, not after the first page
+            raise GHLInputError(f"{op.key} pages by {op.paging_style} numbers, which paginate() does not walk yet",
+                                operation=op.key, hint="Use call() with the page parameter, one page at a time.")
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
             raise GHLInputError(f"max_records must be a positive int, got {max_records!r}", operation=op.key)
         pager = Pager.start(op, prepared.query, prepared.body, page_size)
