@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal["A", "T"]
+Answer = Literal["object", "list", "download"]
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
 SPEC_FILE = Path(__file__).with_name("catalog_spec.json.gz")
@@ -146,6 +147,8 @@ class Operation:
     """Where a single-record response keeps its record (``{"contact": {...}}`` -> ``contact``)."""
     record_fields: tuple[str, ...]
     """The field names of the records, per the official response schema."""
+    answer: Answer
+    """What a success answers: a JSON ``object``, a JSON ``list``, or a file (``download``), per the spec."""
     operation_id: str | None
     deprecated: bool
     notes: str
@@ -392,6 +395,7 @@ def _operation(data: dict) -> Operation:
         records_key=data["records_key"],
         record_key=data["record_key"],
         record_fields=tuple(data["record_fields"]),
+        answer=data["answer"],
         operation_id=data["operation_id"],
         deprecated=data["deprecated"],
         notes=data["notes"],

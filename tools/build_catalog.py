@@ -108,6 +108,17 @@ def pagination(text: str, rules: list[dict]) -> dict:
     raise SystemExit(f"no pagination rule matches {text!r}")
 
 
+def answer_kind(response: dict, resolved: dict, records_key: str | None) -> str:
+    """What a success answers: a file (the spec documents ``Content-Disposition: attachment``), a JSON list (the
+    records themselves, or a list that is no collection), else a JSON object."""
+    disposition = str(response.get("headers", {}).get("Content-Disposition", {}).get("description", ""))
+    if disposition.lower().startswith("attachment"):
+        return "download"
+    if records_key == "" or (records_key is None and resolved.get("type") == "array"):
+        return "list"
+    return "object"
+
+
 def record_shape(spec: dict, common: dict, response_schema: dict | None, records_key: str | None) -> tuple:
     """Where a single-record response keeps its record, and the field names of the records (from the spec)."""
     resolved = resolve(spec, response_schema, common) or {}
@@ -287,6 +298,8 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
                 "records_key": records_key,
                 "record_key": record_key,
                 "record_fields": record_fields,
+                "answer": answer_kind(operation["responses"][success], resolve(spec, response_schema, common) or {},
+                                      records_key),
                 "operation_id": operation.get("operationId"),
                 "deprecated": bool(operation.get("deprecated")),
                 "notes": row["notes"],

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "webhooks": None, "timestamps": None, "custom_field_model": None, "record_link": None,
     "contact_argument": None, "query_params": [], "body": None, "location": None, "company": None,
     "records_key": None, "record_key": None, "deprecated": False, "pagination": {"style": "none"},
-    "query_renames": {}, "body_renames": {}, "content_type": "application/json",
+    "query_renames": {}, "body_renames": {}, "content_type": "application/json", "answer": "object",
 }
 """Fields a stored form leaves out when it has this value (``airflow_provider_ghl.catalog`` fills them back)."""
 
@@ -159,6 +159,7 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         "location": placement("locationId", path_params, declared, body, also="location_id"),
         "company": placement("companyId", path_params, declared, body),
         "content_type": content_type, "success_status": int(success), "records_key": records_key, "record_key": record_key,
+        "answer": bc.answer_kind(operation["responses"].get(success, {}), resolved, records_key),
         "operation_id": operation.get("operationId"), "deprecated": bool(operation.get("deprecated")),
     }
     return data

@@ -5,14 +5,13 @@ page), cut or malformed JSON, JSON of the wrong shape, a collection page without
 wrong content type raises :class:`~airflow_provider_ghl.exceptions.GHLResponseError` instead of being
 returned, paged through as "no records", exported as an empty file or taken by a sensor as its record.
 
-What an operation answers comes from the catalog (built from HighLevel's official OpenAPI files):
-a JSON object, except collections whose records are the response itself (``records_key == ""``) and
-the few operations the spec declares otherwise (:data:`SPEC_ANSWERS`; the catalog keeps no media types).
+What an operation answers is catalog data (``Operation.answer``, from HighLevel's official OpenAPI files):
+a JSON object, a JSON list, or a file.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,22 +20,8 @@ import msgspec
 from airflow_provider_ghl.catalog import Operation
 from airflow_provider_ghl.exceptions import GHLResponseError, redact
 
-Answer = Literal["object", "list", "download"]
-
-SPEC_ANSWERS: dict[str, Answer] = {
-    # The official spec answers a JSON list here, though it is no collection.
-    "create_calendar_notification": "list",
-    # Files: the spec declares no JSON answer (the sandbox, like HighLevel, sends audio/x-wav and text/plain).
-    "get_message_recording": "download",
-    "download_message_transcription": "download",
-}
 EXCERPT_CHARS = 160
 _SCAN_BYTES = 4096  # redact over more than is shown, so no secret is cut in half at the excerpt's end
-
-
-def answer_of(op: Operation) -> Answer:
-    """What ``op`` answers on success."""
-    return SPEC_ANSWERS.get(op.key) or ("list" if op.records_key == "" else "object")
 
 
 def excerpt(response: httpx.Response) -> str:
@@ -80,7 +65,7 @@ def read_answer(op: Operation, response: httpx.Response) -> Any:
         where = f" to {target.scheme}://{target.netloc}" if target.netloc else ""
         raise not_data(op, response, f"HighLevel answered a redirect{where}; redirects are never followed, "
                                      "so the token is not sent anywhere else")
-    answer, media, content = answer_of(op), _media(response), response.content
+    answer, media, content = op.answer, _media(response), response.content
     if status == 204 or not content:
         # Only a write that returns nothing may answer nothing (a delete, a status change).
         if op.method != "GET" and not op.is_collection and (status == 204 or op.method == "DELETE"):
@@ -106,7 +91,7 @@ def read_answer(op: Operation, response: httpx.Response) -> Any:
 
 
 def _expected(op: Operation) -> str:
-    answer = answer_of(op)
+    answer = op.answer
     return {"object": "a JSON object", "list": "a JSON list", "download": "a file"}[answer]
 
 

@@ -147,11 +147,10 @@ def test_record_sensor_does_not_fire_on_a_maintenance_page(hostile):
 
 def test_what_each_operation_answers_follows_the_official_spec():
     from airflow_provider_ghl.catalog import operations
-    from airflow_provider_ghl.hooks.answers import answer_of
     from tests.openapi import response_schema
 
     for op in operations().values():
-        schema, answer = response_schema(op), answer_of(op)
+        schema, answer = response_schema(op), op.answer
         if schema is None:  # the spec declares no JSON answer: a file, or JSON it forgot to describe
             assert answer in ("object", "download"), op.key
         else:
