@@ -71,11 +71,15 @@ class Airflow:
         self.cpu = cpu
         site = self.home / "site"
         _dist_info(site)
+        # The package from this checkout, without the checkout's root: an editable install leaves an .egg-info there,
+        # a second copy of the distribution's metadata, and Airflow would then load the plugin twice.
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "airflow_provider_ghl").symlink_to(REPO / "airflow_provider_ghl", target_is_directory=True)
         (self.home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "_AIRFLOW"))}
         self.env = {
             **base,
-            "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]),
+            "PYTHONPATH": str(site),
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
@@ -90,6 +94,9 @@ class Airflow:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
+            # Log servers default to fixed ports (8793, 8794): another Airflow on the machine must not collide.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
             **env,
         }
         self.processes: dict[str, subprocess.Popen] = {}

@@ -61,7 +61,8 @@ def deployment(tmp_path_factory, outputs) -> Iterator[tuple[Sandbox, Airflow]]:
     with Sandbox(seed=21, contacts=20, rate_limits=False,
                  extra_args=["--webhook-url", f"{airflow.url}/ghl/webhooks"]) as sandbox:
         (dags / f"{DAG_ID}.py").write_text(consumer_dag(sandbox.location_id))
-        for name in (f"{EXAMPLE}.py", "gestioo_common.py"):  # the event-driven example, on webhooks
+        # The event-driven example, on webhooks, with the helper modules it imports and the ignore file naming them.
+        for name in (f"{EXAMPLE}.py", "gestioo_common.py", "ghl_example_common.py", ".airflowignore"):
             (dags / name).write_text((REPO / "example_dags" / name).read_text())
         airflow.env.update({"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": sandbox.webhook_public_key,
                             "GHL_LOCATION_ID": sandbox.location_id,
