@@ -53,6 +53,7 @@ def test_the_wheel_ships_the_stubs_and_py_typed(tmp_path):
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "airflow_provider_ghl/py.typed" in names
+    assert "airflow_provider_ghl/_task_arguments.pyi" in names
     stubs = {Path(ROOT / name).with_suffix(".pyi").relative_to(ROOT).as_posix()
              for name in names if name.startswith(("airflow_provider_ghl/operators/", "airflow_provider_ghl/sensors/"))
              and name.endswith(".py") and not name.endswith(("__init__.py", "base.py"))}

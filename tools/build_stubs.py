@@ -55,14 +55,47 @@ def annotation(cls: type, name: str) -> str:
     return "Any"
 
 
+SHARED = "airflow_provider_ghl._task_arguments"
+"""A stub-only module: Airflow's own task arguments as TypedDicts, written once and unpacked by every class."""
+
+
+def airflow_bases() -> dict[str, type]:
+    from airflow.sdk import BaseOperator, BaseSensorOperator
+
+    return {"OperatorArguments": BaseOperator, "SensorArguments": BaseSensorOperator}
+
+
+def shared_names(cls: type) -> tuple[str, set[str]]:
+    """The TypedDict a class unpacks for Airflow's arguments, and the names it holds."""
+    from airflow.sdk import BaseSensorOperator
+
+    name = "SensorArguments" if issubclass(cls, BaseSensorOperator) else "OperatorArguments"
+    return name, set(keyword_arguments(airflow_bases()[name]))
+
+
+def shared_stub() -> str:
+    lines = [HEADER, "from typing import Any, Required, TypedDict\n"]
+    parent, inherited = "TypedDict", set()
+    for name, base in airflow_bases().items():
+        names = keyword_arguments(base)
+        lines.append(f"\nclass {name}({parent}, total=False):\n")
+        lines += [f"    {n}: {'Required[str]' if n == 'task_id' else 'Any'}\n" for n in names if n not in inherited]
+        parent, inherited = name, set(names)
+    return "".join(lines)
+
+
 def init_stub(cls: type) -> str:
+    shared, covered = shared_names(cls)
     required, optional = [], []
     for name, param in keyword_arguments(cls).items():
+        if name in covered:
+            continue
         if param.default is inspect.Parameter.empty:
             required.append(f"{name}: {annotation(cls, name)}")
         else:
             optional.append(f"{name}: {annotation(cls, name)} = ...")
-    arguments = "".join(f"        {argument},\n" for argument in ["self", "*", *required, *optional])
+    arguments = "".join(f"        {argument},\n" for argument in
+                        ["self", "*", *required, *optional, f"**kwargs: Unpack[{shared}]"])
     return f"    def __init__(\n{arguments}    ) -> None: ...\n"
 
 
@@ -78,7 +111,10 @@ def module_stub(module_name: str) -> str:
             imports.setdefault(base.__module__, set()).add(base.__name__)
         body.append(f"\nclass {cls.__name__}({base.__name__}):\n")
         body.append(init_stub(cls) if "operation" in vars(cls) else "    ...\n")
-    lines = [HEADER, "from typing import Any\n\n"]
+    shared = sorted({shared_names(cls)[0] for cls in classes if "operation" in vars(cls)})
+    lines = [HEADER, "from typing import Any, Unpack\n\n"]
+    if shared:
+        imports.setdefault(SHARED, set()).update(shared)
     lines += [f"from {name} import {', '.join(sorted(names))}\n" for name, names in sorted(imports.items())]
     # The module's own public helpers and constants stay importable (typed loosely); anything else is an error.
     lines += [f"\n{name}: Any\n" for name in module_level_names(module)]
@@ -106,8 +142,9 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if a committed stub is out of date")
     args = parser.parse_args()
     stale = []
-    for name in area_modules():
-        text, path = module_stub(name), stub_path(name)
+    stubs = [(name, module_stub(name)) for name in area_modules()] + [(SHARED, shared_stub())]
+    for name, text in stubs:
+        path = stub_path(name)
         if args.check:
             if not path.exists() or path.read_text() != text:
                 stale.append(str(path.relative_to(ROOT)))
@@ -117,7 +154,7 @@ def main() -> int:
         print(f"out of date: {', '.join(stale)}: run python tools/build_stubs.py", file=sys.stderr)
         return 1
     if not args.check:
-        print(f"wrote {len(area_modules())} stubs")
+        print(f"wrote {len(stubs)} stubs")
     return 0
 
 
