@@ -338,7 +338,11 @@ class GHLAsyncHook(GHLHook):
     async def aflows(self) -> RequestFlows:
         """The connection's request flows, the connection read without blocking the event loop."""
         if self._flows is None:
-            self._setup(await self.aget_connection(self.ghl_conn_id))
+            connection = await self.aget_connection(self.ghl_conn_id)
+            # Reading it registers its secrets with the log masker, a supervisor message: off the loop too.
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(self._setup)(connection)
         return self._flows
 
     async def aprotocol(self) -> RequestFlows:

@@ -77,3 +77,24 @@ def test_the_sync_driver_performs_every_store_step():
     hook._perform(CheckTokenStore(), stepper)
     assert done == ["check"]
     assert set(ghl.STORE_ACTIONS) == {LoadToken, CheckTokenStore, MaskSecrets, ghl.SaveToken}
+
+
+def test_the_async_hook_reads_its_connection_off_the_event_loop(monkeypatch):
+    """Reading the connection registers its secrets with the masker (a supervisor message in a trigger)."""
+    connection = {"conn_type": "ghl", "host": "https://highlevel.test", "password": "pit-async-token"}
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_ASYNC_SETUP", json.dumps(connection))
+    threads: list[int] = []
+    setup = GHLAsyncHook._setup
+
+    def recording(hook, connection):
+        threads.append(threading.get_ident())
+        return setup(hook, connection)
+
+    monkeypatch.setattr(GHLAsyncHook, "_setup", recording)
+    hook = GHLAsyncHook("ghl_async_setup")
+
+    async def flows_and_loop_thread():
+        return await hook.aflows(), threading.get_ident()
+
+    flows, loop_thread = asyncio.run(flows_and_loop_thread())
+    assert flows is hook.flows and threads and threads[0] != loop_thread
