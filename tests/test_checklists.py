@@ -5,6 +5,7 @@
 - Every area of the catalog is claimed by the coverage checks: an ``Exercised`` of the operator tests and of
   the sensor tests (``tests/coverage.py``) for the areas that have such classes, and a sandbox test module
   (its ``AREA``/``AREAS``) whose last test proves every operation of the area answered.
+- docs/architecture.md names only tests, modules and files that exist.
 """
 
 from __future__ import annotations
@@ -50,3 +51,19 @@ def test_every_area_is_claimed_by_a_sandbox_test_module():
         claimed |= set(areas)
     missing = {op.area for op in operations().values()} - claimed
     assert not missing, f"no tests/sandbox module (AREA/AREAS and its every-operation test) claims {sorted(missing)}"
+
+
+def test_the_architecture_page_names_tests_and_modules_that_exist():
+    """docs/architecture.md's checklists say which test enforces each step: those tests must exist."""
+    import re
+
+    root = TESTS.parent
+    page = (root / "docs" / "architecture.md").read_text()
+    sources = "\n".join(path.read_text() for path in TESTS.rglob("test_*.py"))
+    named = set(re.findall(r"\b(test_[a-z0-9_]+)\b(?![./<])", page)) - {"test_"}
+    missing = sorted(name for name in named if f"def {name}(" not in sources)
+    assert not missing, f"docs/architecture.md names tests that do not exist: {missing}"
+    paths = set(re.findall(r"`((?:tests|airflow_provider_ghl|tools|docs|reference)/[\w/.]+\.(?:py|json|md|csv))", page))
+    assert paths and not [path for path in sorted(paths) if not (root / path).exists()]
+    modules = set(re.findall(r"`((?:hooks|sandbox|operators|sensors|triggers|transfers)/\w+\.py)`", page))
+    assert modules and not [m for m in sorted(modules) if not (root / "airflow_provider_ghl" / m).exists()]
