@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_provider_ghl.catalog import by_kind
 
@@ -12,8 +12,12 @@ from airflow_provider_ghl.catalog import by_kind
 class Exercised:
     """Collects the operator or sensor classes a module's tests run, for one kind and some areas."""
 
+    claims: ClassVar[list[Exercised]] = []
+    """Every instance made so far: ``tests/test_checklists.py`` checks that together they claim every area."""
+
     def __init__(self, kind: str, areas: Iterable[str]) -> None:
         self.kind, self.areas, self.names = kind, set(areas), set[str]()
+        Exercised.claims.append(self)
 
     def covers(self, *classes: type) -> Callable:
         """Decorator: the test runs these classes against the sandbox."""

@@ -1,7 +1,7 @@
 """Values in bodies and queries: the common Python ones are sent as HighLevel reads them (dates and
 datetimes as ISO 8601), the ones JSON cannot carry are refused naming the field, before anything is sent.
 
-The conversion is one function behind ``Protocol.prepare``, so operators and direct ``hook.call`` users
+The conversion is one function behind ``RequestFlows.prepare``, so operators and direct ``hook.call`` users
 get the same; operators also run it when the DAG is parsed (literals) and after rendering.
 """
 

@@ -1,7 +1,8 @@
-"""The I/O steps the hook's protocol code asks its driver to perform (sans-I/O).
+"""The I/O steps the hook's request flows ask their driver to perform (sans-I/O).
 
-Protocol code (requests, retries, pacing, token refresh, pagination) is written once as generators
-that yield these steps; the sync hook performs them with ``httpx.Client`` and blocking calls, the
+The flows (requests, retries, pacing, token refresh, pagination: :mod:`.protocol`, :mod:`.auth`) are
+written once as generators that yield these steps and never touch the network, the token store, Airflow's
+database or its supervisor themselves; the sync hook performs them with ``httpx.Client`` and blocking calls, the
 async hook with ``httpx.AsyncClient`` and ``await``. Nothing else differs between the two.
 """
 
@@ -117,6 +118,20 @@ class LoadToken:
 class SaveToken:
     slot: str
     state: dict[str, Any] = field(repr=False)
+
+
+@dataclass
+class CheckTokenStore:
+    """Make sure the token store can save a rotated token here, before a refresh spends the old one: the
+    driver calls the store's ``check_writable`` (it may read Airflow's database) and lets its error rise."""
+
+
+@dataclass
+class MaskSecrets:
+    """Keep these values out of every log and error: the driver registers them with Airflow's masker, which
+    inside a task or trigger also tells the supervisor (a message over its socket)."""
+
+    secrets: tuple[str | None, ...] = field(repr=False)
 
 
 @dataclass

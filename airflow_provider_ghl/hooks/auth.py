@@ -32,7 +32,7 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,7 +49,18 @@ from airflow_provider_ghl.exceptions import (
     register_secret,
 )
 from airflow_provider_ghl.get_provider_info import AUTH_TYPES, DEFAULT_BASE_URL
-from airflow_provider_ghl.hooks.actions import Budget, DeadlineExceeded, LoadToken, Lock, SaveToken, Send, Sleep, TooLarge
+from airflow_provider_ghl.hooks.actions import (
+    CheckTokenStore,
+    DeadlineExceeded,
+    LoadToken,
+    Lock,
+    MaskSecrets,
+    SaveToken,
+    Send,
+    Sleep,
+    TooLarge,
+)
+from airflow_provider_ghl.hooks.policy import RequestPolicy
 
 OAUTH_VERSION = "2021-07-28"
 MAX_EXPIRY_MARGIN_S = 300.0
@@ -300,15 +311,19 @@ def fresh(state: dict[str, Any] | None, now: float, rejected: set[str]) -> bool:
 
 
 class TokenManager:
-    """Which bearer token a request uses, and the refresh/exchange steps to get it (sans-I/O)."""
+    """Which bearer token a request uses, and the refresh/exchange steps to get it (sans-I/O: the store,
+    the lock, the token endpoints and the log masker are reached only through the actions it yields).
 
-    def __init__(self, settings: Settings, store: TokenStore, *, max_retries: int, budget: Budget,
-                 clock=time.time, rng: random.Random | None = None) -> None:
+    ``clock`` is wall time (token expiry is stored as epoch seconds, shared with other processes);
+    ``monotonic`` times the watch of the store after ``invalid_grant``.
+    """
+
+    def __init__(self, settings: Settings, *, policy: RequestPolicy, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic, rng: random.Random | None = None) -> None:
         self.settings = settings
-        self.store = store
-        self.max_retries = max_retries
-        self.budget = budget
+        self.policy = policy
         self.clock = clock
+        self.monotonic = monotonic
         self.rng = rng or random.Random()
         self.cached: dict[str, dict[str, Any]] = {}
         self.rejected: set[str] = set()
@@ -332,7 +347,7 @@ class TokenManager:
         yield Lock(self.lock_name, True)
         stored = yield LoadToken(slot)
         if fresh(stored, self.clock(), self.rejected):
-            mask(stored["access_token"], stored.get("refresh_token"))  # another process minted them
+            yield MaskSecrets((stored["access_token"], stored.get("refresh_token")))  # another process minted them
             self.cached[slot] = stored
         elif slot == "oauth":
             self.cached[slot] = yield from self._refresh()
@@ -347,23 +362,21 @@ class TokenManager:
 
     # -- steps ------------------------------------------------------------------------------
     def _refresh(self) -> Generator[Any, Any, dict[str, Any]]:
-        checker = getattr(self.store, "check_writable", None)
-        if checker:
-            checker()
+        yield CheckTokenStore()
         settings = self.settings
         refused: set[str] = set()
         give_up_at = 0.0
         while len(refused) < MAX_REFUSED:
             stored = yield LoadToken("oauth")
             if fresh(stored, self.clock(), self.rejected):
-                mask(stored["access_token"], stored.get("refresh_token"))
+                yield MaskSecrets((stored["access_token"], stored.get("refresh_token")))
                 return stored  # another worker refreshed meanwhile
             candidates = [(stored or {}).get("refresh_token"), settings.refresh_token]
             refresh_token = next((c for c in candidates if c and c not in refused), None)
             if refresh_token is None:
                 if not refused:
                     raise GHLAuthError(f"connection {settings.conn_id!r} has no refresh token (extra refresh_token)")
-                if time.monotonic() >= give_up_at:
+                if self.monotonic() >= give_up_at:
                     break
                 # The store holds nothing newer than what HighLevel refused. A worker that won a race for
                 # the same token saves its pair right after its answer (a round trip, or a busy machine's
@@ -371,13 +384,13 @@ class TokenManager:
                 # half a second instead of after a long backoff.
                 yield Sleep(RACE_POLL_S)
                 continue
-            started = time.monotonic()
+            started = self.monotonic()
             state = yield from self._rotate(refresh_token)
             if state is not None:
                 return state
             refused.add(refresh_token)
-            round_trip = time.monotonic() - started
-            give_up_at = time.monotonic() + min(MAX_RACE_GRACE_S, max(MIN_RACE_GRACE_S, 2 * round_trip))
+            round_trip = self.monotonic() - started
+            give_up_at = self.monotonic() + min(MAX_RACE_GRACE_S, max(MIN_RACE_GRACE_S, 2 * round_trip))
         raise GHLAuthError(
             "HighLevel refused the refresh token (invalid_grant): it was revoked, or already used and no newer "
             f"one was saved. Re-authorize the app and put the new refresh token in connection {settings.conn_id!r} "
@@ -387,7 +400,8 @@ class TokenManager:
     def _rotate(self, refresh_token: str) -> Generator[Any, Any, dict[str, Any] | None]:
         """Trade ``refresh_token`` for a new pair and save it; ``None`` when HighLevel says invalid_grant."""
         settings = self.settings
-        mask(refresh_token)  # it may come from the store: HighLevel may quote the form back in an error
+        # It may come from the store: HighLevel may quote the form back in an error.
+        yield MaskSecrets((refresh_token,))
         form = {
             "client_id": settings.client_id, "client_secret": settings.client_secret,
             "grant_type": "refresh_token", "refresh_token": refresh_token,
@@ -398,8 +412,8 @@ class TokenManager:
             return None
         rotated = data.get("refresh_token")
         rotated = rotated if isinstance(rotated, str) and rotated else None
-        mask(rotated)
         state, problem = self._state(data)
+        yield MaskSecrets((rotated, state["access_token"]))
         state["refresh_token"] = rotated or refresh_token
         if problem is None or rotated:
             # The old refresh token is spent once a new one arrives: keep the new one whatever else is wrong.
@@ -416,12 +430,13 @@ class TokenManager:
         if not fresh(company, self.clock(), self.rejected):
             stored = yield LoadToken("oauth")
             company = stored if fresh(stored, self.clock(), self.rejected) else (yield from self._refresh())
-            mask(company["access_token"])
+            yield MaskSecrets((company["access_token"],))
             self.cached["oauth"] = company
         form = {"companyId": self.settings.company_id, "locationId": location_id}
         headers = {"Authorization": f"Bearer {company['access_token']}", "Version": OAUTH_VERSION}
         data = yield from self._token_request("/oauth/locationToken", form, headers=headers)
         state, problem = self._state(data) if data is not None else ({}, "invalid_grant")
+        yield MaskSecrets((state.get("access_token"),))
         if problem is not None:
             raise GHLAuthError(f"the agency token could not be exchanged for a token of location {location_id}: "
                                f"/oauth/locationToken answered without a usable token ({problem})",
@@ -435,7 +450,6 @@ class TokenManager:
         problem = None
         if not isinstance(access_token, str) or not access_token:
             access_token, problem = None, "no access_token"
-        mask(access_token)
         expires_in = _lifetime(data.get("expires_in"))
         if expires_in is None:
             shown = repr(data.get("expires_in"))[:40]
@@ -452,16 +466,16 @@ class TokenManager:
         """POST a form to an OAuth endpoint: its JSON object, or ``None`` for ``invalid_grant``. Network
         errors, overrun deadlines and 5xx are retried (HighLevel either rotated or did not; a consumed
         token then shows up as invalid_grant and the store re-read); any other failure raises."""
-        for attempt in range(self.max_retries + 1):
+        for attempt in range(self.policy.max_retries + 1):
             request = httpx.Request("POST", self.settings.base_url + path, data=form,
                                     headers={"Accept": "application/json", **headers})
-            outcome = yield Send(request, self.budget)
+            outcome = yield Send(request, self.policy.budget)
             response, error = outcome.response, outcome.error
             if isinstance(error, TooLarge):
                 raise GHLAuthError(f"{path}: {error}, which is no token answer", status=error.status, hint=HOST_HINT)
             if response is not None and response.status_code < 500:
                 return self._answer(path, response)
-            if attempt < self.max_retries:
+            if attempt < self.policy.max_retries:
                 yield Sleep(self._backoff(attempt))
         if error is not None:
             why = f"{error} (the connection's timeout)" if isinstance(error, DeadlineExceeded) else type(error).__name__

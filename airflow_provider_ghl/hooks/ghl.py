@@ -1,7 +1,9 @@
 """``GHLHook`` (sync, ``httpx.Client``) and ``GHLAsyncHook`` (``httpx.AsyncClient``, for triggers).
 
-Both run the same protocol code (:mod:`airflow_provider_ghl.hooks.protocol`: request building,
-pacing, token refresh, retries, pagination); they differ only in how they perform its I/O steps.
+Both run the same request flows (:mod:`airflow_provider_ghl.hooks.protocol`: request building,
+pacing, token refresh, retries, pagination); they differ only in how they perform their I/O steps
+(:mod:`.actions`). Each has its own client attribute, so a hook used both ways never hands an
+``AsyncClient`` to sync code or the reverse.
 
 Usage::
 
@@ -32,11 +34,12 @@ from airflow_provider_ghl.exceptions import GHLError
 from airflow_provider_ghl.hooks.actions import (
     DEFAULT_MAX_RESPONSE_BYTES,
     BodyReader,
-    Budget,
+    CheckTokenStore,
     DeadlineExceeded,
     Emit,
     LoadToken,
     Lock,
+    MaskSecrets,
     Outcome,
     SaveToken,
     Send,
@@ -50,14 +53,18 @@ from airflow_provider_ghl.hooks.auth import (
     TokenManager,
     TokenStore,
     VariableTokenStore,
+    mask,
 )
-from airflow_provider_ghl.hooks.protocol import Prepared, Protocol
+from airflow_provider_ghl.hooks.policy import RequestPolicy
+from airflow_provider_ghl.hooks.protocol import Prepared, RequestFlows
 
 __all__ = [
     "FileTokenStore", "GHLAsyncHook", "GHLHook", "InMemoryTokenStore", "Prepared", "TokenStore", "VariableTokenStore",
 ]
 
-DEFAULT_TIMEOUT_S = 30.0
+# Actions that reach the token store or Airflow's supervisor: blocking calls (Variables go through the
+# SDK's sync comms or the database), which the async driver runs in a worker thread.
+STORE_ACTIONS = (LoadToken, SaveToken, CheckTokenStore, MaskSecrets)
 POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 # Process-wide named locks: hooks of one connection refresh its token one at a time.
@@ -80,7 +87,7 @@ def _named_lock(name: str) -> threading.Lock:
 
 
 class _Stepper:
-    """Steps a protocol flow and holds its locks; the sync and async drivers only perform its actions."""
+    """Steps a request flow and holds its locks; the sync and async drivers only perform its actions."""
 
     def __init__(self, flow: Generator) -> None:
         self.flow = flow
@@ -145,28 +152,40 @@ class GHLHook(BaseHook):
         self.max_rate_limit_waits = max_rate_limit_waits
         self.progress_every_s = progress_every_s
         self.max_response_bytes = max_response_bytes
-        self._protocol: Protocol | None = None
-        self._client: Any = None
+        self._flows: RequestFlows | None = None
+        self._sync_client: httpx.Client | None = None
 
     # -- configuration ------------------------------------------------------------------------
-    def _setup(self, connection: Any) -> Protocol:
+    def _setup(self, connection: Any) -> RequestFlows:
+        """Read the connection once; the arguments above are what the flows' policy is made of (setting one
+        of them on the hook before its first call still counts, as it always has)."""
         settings = Settings.from_connection(connection)
-        budget = Budget(self.timeout or settings.timeout or DEFAULT_TIMEOUT_S, self.max_response_bytes)
-        tokens = TokenManager(settings, self.token_store, max_retries=self.max_retries, budget=budget)
-        self._protocol = Protocol(
-            settings, tokens, budget=budget, max_retries=self.max_retries, backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap, max_rate_limit_waits=self.max_rate_limit_waits,
-            progress_every_s=self.progress_every_s, log=self.log,
+        policy = RequestPolicy.resolve(
+            timeout=self.timeout, connection_timeout=settings.timeout, max_response_bytes=self.max_response_bytes,
+            max_retries=self.max_retries, backoff_base=self.backoff_base, backoff_cap=self.backoff_cap,
+            max_rate_limit_waits=self.max_rate_limit_waits, progress_every_s=self.progress_every_s,
         )
-        return self._protocol
+        self._flows = RequestFlows(settings, TokenManager(settings, policy=policy), policy, log=self.log)
+        return self._flows
 
     @property
-    def protocol(self) -> Protocol:
-        return self._protocol or self._setup(self.get_connection(self.ghl_conn_id))
+    def flows(self) -> RequestFlows:
+        """The connection's request flows (read from the connection on first use)."""
+        return self._flows or self._setup(self.get_connection(self.ghl_conn_id))
+
+    @property
+    def protocol(self) -> RequestFlows:
+        """Deprecated name of :attr:`flows`."""
+        return self.flows
+
+    @property
+    def policy(self) -> RequestPolicy:
+        """The retry, wait and size settings every request of this hook follows."""
+        return self.flows.policy
 
     @property
     def settings(self) -> Settings:
-        return self.protocol.settings
+        return self.flows.settings
 
     @property
     def location_id(self) -> str | None:
@@ -179,30 +198,30 @@ class GHLHook(BaseHook):
 
     @property
     def requests_sent(self) -> int:
-        return self.protocol.requests
+        return self.flows.requests
 
     def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                 location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Prepared:
         """Validate a call and build its request without sending it (raises ``GHLInputError``/``GHLScopeError``).
 
         ``api_version`` (``v2``, ``v3``, ``legacy``, a dated version) overrides the connection's for this call."""
-        return self.protocol.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments,
-                                     api_version=api_version)
+        return self.flows.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments,
+                                  api_version=api_version)
 
     # -- sync I/O -------------------------------------------------------------------------------
     def get_conn(self) -> httpx.Client:
-        """The hook's pooled client (one per hook)."""
-        if self._client is None:
-            self._client = httpx.Client(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False,
-                                        verify=_tls_context())
-        return self._client
+        """The hook's pooled sync client (one per hook)."""
+        if self._sync_client is None:
+            self._sync_client = httpx.Client(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False,
+                                             verify=_tls_context())
+        return self._sync_client
 
     def call(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
              location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Any:
         """Run one operation; returns its JSON (text or bytes for non-JSON answers)."""
         prepared = self.prepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
                                 **path_arguments)
-        return self._run(self.protocol.exchange(prepared))
+        return self._run(self.flows.exchange(prepared))
 
     def paginate(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                  location_id: str | None = None, page_size: int | None = None, max_records: int | None = None,
@@ -210,7 +229,7 @@ class GHLHook(BaseHook):
         """Every record of a collection operation, each once, across all pages."""
         prepared = self.prepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
                                 **path_arguments)
-        flow = self.protocol.paginate(prepared, page_size=page_size, max_records=max_records)
+        flow = self.flows.paginate(prepared, page_size=page_size, max_records=max_records)
         return self._iterate(flow)
 
     def _run(self, flow: Generator) -> Any:
@@ -250,15 +269,27 @@ class GHLHook(BaseHook):
         except (httpx.TransportError, httpx.DecodingError, DeadlineExceeded, TooLarge) as error:
             return Outcome(error=error, finished_at=time.monotonic())
 
+    def _store_step(self, action: Any) -> Any:
+        """Perform one of ``STORE_ACTIONS`` (blocking: both drivers call this, the async one in a thread)."""
+        if isinstance(action, LoadToken):
+            return self.token_store.load(action.slot)
+        if isinstance(action, SaveToken):
+            self.token_store.save(action.slot, action.state)
+        elif isinstance(action, CheckTokenStore):
+            check_writable = getattr(self.token_store, "check_writable", None)
+            if check_writable is not None:
+                check_writable()
+        elif isinstance(action, MaskSecrets):
+            mask(*action.secrets)
+        return None
+
     def _perform(self, action: Any, stepper: _Stepper) -> Any:
         if isinstance(action, Send):
             return self._send(action)
         if isinstance(action, Sleep):
             time.sleep(action.seconds)
-        elif isinstance(action, LoadToken):
-            return self.token_store.load(action.slot)
-        elif isinstance(action, SaveToken):
-            self.token_store.save(action.slot, action.state)
+        elif isinstance(action, STORE_ACTIONS):
+            return self._store_step(action)
         elif isinstance(action, Lock):
             lock = _named_lock(action.name)
             if action.acquire:
@@ -269,9 +300,9 @@ class GHLHook(BaseHook):
         return None
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._sync_client is not None:
+            self._sync_client.close()
+            self._sync_client = None
 
     def __enter__(self) -> GHLHook:
         return self
@@ -305,19 +336,33 @@ class GHLHook(BaseHook):
 class GHLAsyncHook(GHLHook):
     """The async twin for triggers: ``acall`` / ``apaginate`` behave exactly like ``call`` / ``paginate``."""
 
-    async def aprotocol(self) -> Protocol:
-        if self._protocol is None:
-            self._setup(await self.aget_connection(self.ghl_conn_id))
-        return self._protocol
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._async_client: httpx.AsyncClient | None = None
+
+    async def aflows(self) -> RequestFlows:
+        """The connection's request flows, the connection read without blocking the event loop."""
+        if self._flows is None:
+            connection = await self.aget_connection(self.ghl_conn_id)
+            # Reading it registers its secrets with the log masker, a supervisor message: off the loop too.
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(self._setup)(connection)
+        return self._flows
+
+    async def aprotocol(self) -> RequestFlows:
+        """Deprecated name of :meth:`aflows`."""
+        return await self.aflows()
 
     def get_async_conn(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(transport=self.transport, limits=POOL_LIMITS, follow_redirects=False,
-                                             verify=_tls_context())
-        return self._client
+        """The hook's pooled async client (one per hook, apart from the sync one)."""
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(transport=self.transport, limits=POOL_LIMITS,
+                                                   follow_redirects=False, verify=_tls_context())
+        return self._async_client
 
     async def aprepare(self, key: str, **kwargs: Any) -> Prepared:
-        await self.aprotocol()
+        await self.aflows()
         return self.prepare(key, **kwargs)
 
     async def acall(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
@@ -325,7 +370,7 @@ class GHLAsyncHook(GHLHook):
         prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
                                        **path_arguments)
         returned: list[Any] = []
-        async for _ in self._aiterate(self._protocol.exchange(prepared), returned):
+        async for _ in self._aiterate(self._flows.exchange(prepared), returned):
             pass
         return returned[0]
 
@@ -335,7 +380,7 @@ class GHLAsyncHook(GHLHook):
                         **path_arguments: Any) -> AsyncIterator[dict]:
         prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
                                        **path_arguments)
-        flow = self._protocol.paginate(prepared, page_size=page_size, max_records=max_records)
+        flow = self._flows.paginate(prepared, page_size=page_size, max_records=max_records)
         async for record in self._aiterate(flow):
             yield record
 
@@ -378,13 +423,11 @@ class GHLAsyncHook(GHLHook):
             return await self._asend(action)
         if isinstance(action, Sleep):
             await asyncio.sleep(action.seconds)
-        elif isinstance(action, LoadToken | SaveToken):
-            # Variable access goes through the SDK's sync comms: keep it off the event loop.
+        elif isinstance(action, STORE_ACTIONS):
+            # Variables and the log masker go through the SDK's sync comms (or the database): off the event loop.
             from asgiref.sync import sync_to_async
 
-            if isinstance(action, LoadToken):
-                return await sync_to_async(self.token_store.load)(action.slot)
-            await sync_to_async(self.token_store.save)(action.slot, action.state)
+            return await sync_to_async(self._store_step)(action)
         elif isinstance(action, Lock):
             lock = _named_lock(action.name)
             if action.acquire:
@@ -396,9 +439,9 @@ class GHLAsyncHook(GHLHook):
         return None
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
 
     async def __aenter__(self) -> GHLAsyncHook:
         return self

@@ -20,7 +20,10 @@ SLOT_MARGIN_S = 0.02
 
 
 @dataclass
-class Budget:
+class RateBudget:
+    """One location's rate-limit budget as last reported, and our requests in its window (not to be
+    confused with :class:`.actions.Budget`, what one exchange may take)."""
+
     limit: int | None = None
     interval_s: float = DEFAULT_INTERVAL_S
     remaining: int | None = None
@@ -44,17 +47,17 @@ class RatePacer:
     """Per-location request budgets; thread-safe so one hook can serve several threads."""
 
     def __init__(self) -> None:
-        self._budgets: dict[str, Budget] = {}
+        self._budgets: dict[str, RateBudget] = {}
         self._lock = threading.Lock()
 
-    def budget(self, key: str) -> Budget:
+    def budget(self, key: str) -> RateBudget:
         with self._lock:
-            return self._budgets.setdefault(key, Budget())
+            return self._budgets.setdefault(key, RateBudget())
 
     def delay(self, key: str, now: float) -> float:
         """Seconds to wait before the next request to ``key`` (0: send now)."""
         with self._lock:
-            budget = self._budgets.setdefault(key, Budget())
+            budget = self._budgets.setdefault(key, RateBudget())
             if budget.limit is None:
                 return 0.0
             window_start = now - budget.interval_s
@@ -70,14 +73,14 @@ class RatePacer:
 
     def started(self, key: str) -> None:
         with self._lock:
-            budget = self._budgets.setdefault(key, Budget())
+            budget = self._budgets.setdefault(key, RateBudget())
             budget.in_flight += 1
             budget.sent_since_report += 1
 
     def finished(self, key: str, headers: Mapping[str, str] | None, now: float, *, counted: bool = True) -> None:
         """Record a finished request and the budget its response reported (``counted``: it used a slot)."""
         with self._lock:
-            budget = self._budgets.setdefault(key, Budget())
+            budget = self._budgets.setdefault(key, RateBudget())
             budget.in_flight = max(budget.in_flight - 1, 0)
             if counted:
                 budget.finished.append(now)
@@ -98,7 +101,7 @@ class RatePacer:
     def wait_after_429(self, key: str, headers: Mapping[str, str], now: float) -> float:
         """How long to wait after a burst 429: until the window that refused us has moved on."""
         with self._lock:
-            budget = self._budgets.setdefault(key, Budget())
+            budget = self._budgets.setdefault(key, RateBudget())
             interval_ms = _int(headers, "X-RateLimit-Interval-Milliseconds")
             if interval_ms:
                 budget.interval_s = interval_ms / 1000

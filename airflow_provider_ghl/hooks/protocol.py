@@ -1,8 +1,12 @@
 """Everything the hook decides, written once for the sync and async hooks (sans-I/O generators).
 
-* :meth:`Protocol.prepare` validates a call against the catalog and builds the request, before
+A *flow* is a generator that yields the I/O steps of :mod:`.actions` and gets their results sent back;
+the hooks in :mod:`.ghl` (and the scripted driver of the tests) perform them. The retry settings come
+from one :class:`~.policy.RequestPolicy`.
+
+* :meth:`RequestFlows.prepare` validates a call against the catalog and builds the request, before
   any I/O: operation key, path arguments, argument types, scopes, location/company placement.
-* :meth:`Protocol.exchange` sends one request through pacing, token refresh, retries and error
+* :meth:`RequestFlows.exchange` sends one request through pacing, token refresh, retries and error
   mapping. Retry policy:
 
   - refused before any work (connection not established, 429): always retried. A 429 waits out
@@ -22,7 +26,7 @@
   Every exchange has a budget (:class:`~.actions.Budget`): the connection's timeout for all of it,
   connect to last byte, and a cap on the body's size.
 
-* :meth:`Protocol.paginate` walks every page (see :mod:`.paging`) and logs progress.
+* :meth:`RequestFlows.paginate` walks every page (see :mod:`.paging`) and logs progress.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,11 +66,12 @@ from airflow_provider_ghl.exceptions import (
     GHLUnknownOperationError,
     GHLValidationError,
 )
-from airflow_provider_ghl.hooks.actions import Budget, DeadlineExceeded, Emit, Send, Sleep, TooLarge
+from airflow_provider_ghl.hooks.actions import DeadlineExceeded, Emit, Send, Sleep, TooLarge
 from airflow_provider_ghl.hooks.answers import read_answer
 from airflow_provider_ghl.hooks.auth import Settings, TokenManager
 from airflow_provider_ghl.hooks.pacing import RatePacer
 from airflow_provider_ghl.hooks.paging import Pager
+from airflow_provider_ghl.hooks.policy import RequestPolicy
 
 # Failures where the request certainly did not reach HighLevel.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -166,45 +171,42 @@ def failed_exchange(op: Operation, error: Exception | None) -> tuple[GHLError, b
 class Progress:
     """Logs a long pagination at a readable rate: records, total, requests, budget left."""
 
-    def __init__(self, protocol: Protocol, prepared: Prepared, every_s: float) -> None:
-        self.protocol, self.prepared, self.every_s = protocol, prepared, every_s
-        self.started = self.last = protocol.clock()
-        self.requests_at_start = protocol.requests
+    def __init__(self, flows: RequestFlows, prepared: Prepared, every_s: float) -> None:
+        self.flows, self.prepared, self.every_s = flows, prepared, every_s
+        self.started = self.last = flows.clock()
+        self.requests_at_start = flows.requests
 
     def _line(self, records: int, total: int | None) -> str:
         of_total = f" of {total:,}" if total is not None else ""
-        requests = self.protocol.requests - self.requests_at_start
-        budget = self.protocol.pacer.describe(self.prepared.rate_key)
-        elapsed = self.protocol.clock() - self.started
+        requests = self.flows.requests - self.requests_at_start
+        budget = self.flows.pacer.describe(self.prepared.rate_key)
+        elapsed = self.flows.clock() - self.started
         return f"{self.prepared.op.key}: {records:,}{of_total} records, {requests:,} requests, {elapsed:.1f}s, {budget}"
 
     def tick(self, records: int, total: int | None) -> None:
-        now = self.protocol.clock()
+        now = self.flows.clock()
         if now - self.last >= self.every_s:
             self.last = now
-            self.protocol.log.info("GHL progress %s", self._line(records, total))
+            self.flows.log.info("GHL progress %s", self._line(records, total))
 
     def done(self, records: int, total: int | None) -> None:
-        if self.protocol.clock() - self.started >= self.every_s or self.protocol.log.isEnabledFor(logging.DEBUG):
-            self.protocol.log.info("GHL done %s", self._line(records, total))
+        if self.flows.clock() - self.started >= self.every_s or self.flows.log.isEnabledFor(logging.DEBUG):
+            self.flows.log.info("GHL done %s", self._line(records, total))
 
 
-class Protocol:
-    """One connection's request logic; owns the pacer and the token manager."""
+class RequestFlows:
+    """One connection's request flows (prepare, exchange, paginate); owns the pacer and the token manager.
 
-    def __init__(self, settings: Settings, tokens: TokenManager, *, budget: Budget, max_retries: int,
-                 backoff_base: float, backoff_cap: float, max_rate_limit_waits: int, progress_every_s: float,
-                 log: logging.Logger, clock=time.monotonic, rng: random.Random | None = None) -> None:
+    ``clock`` is monotonic: it times pacing and progress, and stands in for an exchange's end time when
+    the driver gives none.
+    """
+
+    def __init__(self, settings: Settings, tokens: TokenManager, policy: RequestPolicy, *, log: logging.Logger,
+                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None) -> None:
         self.settings = settings
         self.tokens = tokens
+        self.policy = policy
         self.pacer = RatePacer()
-        self.budget = budget
-        self.timeout = budget.timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.max_rate_limit_waits = max_rate_limit_waits
-        self.progress_every_s = progress_every_s
         self.log = log
         self.clock = clock
         self.rng = rng or random.Random()
@@ -283,7 +285,8 @@ class Protocol:
             op=op, url=settings.base_url + op.render_path(arguments), query=query, body=body,
             headers={"Version": header or op.version, "Accept": "application/json"},
             location_id=location, rate_key=location or settings.company_id or "-",
-            token_slot=self.tokens.slot_for(uses_company, location), timeout=self.timeout, api_version=api_version,
+            token_slot=self.tokens.slot_for(uses_company, location), timeout=self.policy.budget.timeout,
+            api_version=api_version,
         )
 
     @staticmethod
@@ -317,6 +320,7 @@ class Protocol:
     def exchange(self, prepared: Prepared) -> Generator[Any, Any, Any]:
         """Send ``prepared`` until it succeeds or fails for good; returns the decoded body."""
         op, key = prepared.op, prepared.rate_key
+        policy = self.policy
         attempt = rate_waits = 0
         reauthenticated = False
         while True:
@@ -326,7 +330,7 @@ class Protocol:
                 yield Sleep(wait)
             self.pacer.started(key)
             self.requests += 1
-            outcome = yield Send(prepared.build(token), self.budget)
+            outcome = yield Send(prepared.build(token), policy.budget)
             response = outcome.response
             now = outcome.finished_at or self.clock()
             if response is None:
@@ -348,7 +352,7 @@ class Protocol:
                     # 501/505 are permanent; other 5xx (500, 502, 503, 504...) are transient and ambiguous.
                     ambiguous = status >= 500 and status not in (501, 505)
                     if status == 429:
-                        if isinstance(failure, GHLDailyLimitError) or rate_waits >= self.max_rate_limit_waits:
+                        if isinstance(failure, GHLDailyLimitError) or rate_waits >= policy.max_rate_limit_waits:
                             raise failure
                         rate_waits += 1
                         pause = self.pacer.wait_after_429(key, response.headers, now)
@@ -367,11 +371,11 @@ class Protocol:
                 settled = yield from self._settle_ambiguous_write(prepared, failure)
                 if settled is not None:
                     return settled
-            if attempt >= self.max_retries:
+            if attempt >= policy.max_retries:
                 raise failure
-            pause = min(self.backoff_cap, self.backoff_base * 2**attempt) * self.rng.uniform(0.5, 1.0)
+            pause = min(policy.backoff_cap, policy.backoff_base * 2**attempt) * self.rng.uniform(0.5, 1.0)
             self.log.warning("GHL %s: %s; retry %d/%d in %.1fs", op.key, failure, attempt + 1,
-                             self.max_retries, pause)
+                             policy.max_retries, pause)
             attempt += 1
             yield Sleep(pause)
 
@@ -419,7 +423,7 @@ class Protocol:
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
             raise GHLInputError(f"max_records must be a positive int, got {max_records!r}", operation=op.key)
         pager = Pager.start(op, prepared.query, prepared.body, page_size)
-        progress = Progress(self, prepared, self.progress_every_s)
+        progress = Progress(self, prepared, self.policy.progress_every_s)
         emitted, total = 0, None
         request = pager.request
         while request is not None:

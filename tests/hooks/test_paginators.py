@@ -189,3 +189,13 @@ def test_the_pager_keeps_the_callers_request_untouched():
     query, body = {"query": "ann"}, {"filters": []}
     Pager.start(get_operation("search_contacts"), query, body, None)
     assert query == {"query": "ann"} and body == {"filters": []}
+
+
+def test_every_style_of_the_catalog_has_its_own_unit_tests_here():
+    """A new pagination style gets its first/next/stop tests in this module (built with ``make``)."""
+    import re
+    from pathlib import Path
+
+    made = set(re.findall(r'\bmake\("(\w+)"', Path(__file__).read_text()))
+    styles = {op.paging_style for op in operations().values()} - {"none"}
+    assert styles <= {get_operation(key).paging_style for key in made}, "a style without unit tests here"

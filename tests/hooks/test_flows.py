@@ -1,0 +1,310 @@
+"""The request flows' rules, in memory: retries, 401, 429, ambiguous writes, non-answers, token rotation.
+
+Every test scripts what HighLevel answers, what the token store holds and the clock (``scripted.py``), and
+checks every step the flow asked for. No HTTP, no database, no real time: the module runs in milliseconds.
+The end-to-end versions of these rules (real sockets, the sandbox) are in ``test_hook.py``.
+"""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from airflow_provider_ghl.exceptions import (
+    GHLAmbiguousWriteError,
+    GHLAuthError,
+    GHLDailyLimitError,
+    GHLNotFoundError,
+    GHLRateLimitError,
+    GHLResponseError,
+    GHLScopeError,
+    GHLServerError,
+    GHLTokenStoreError,
+    GHLValidationError,
+)
+from airflow_provider_ghl.hooks import auth
+from airflow_provider_ghl.hooks.actions import Budget, CheckTokenStore, Send, TooLarge
+from airflow_provider_ghl.hooks.policy import RequestPolicy
+from tests.hooks.scripted import EPOCH, Scripted, reply, run_together, token_answer, token_state
+
+CONTACT = {"contact": {"id": "c1", "email": "ada@example.com"}}
+NEW_CONTACT = {"firstName": "Ada", "email": "ada@example.com"}
+
+
+@pytest.fixture(autouse=True)
+def no_io_inside_flows(monkeypatch):
+    """A flow that opened a socket or called the log masker itself (instead of yielding the step) fails here."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("I/O inside a flow")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(auth, "mask", refuse)
+
+
+def policy(**changes) -> RequestPolicy:
+    return RequestPolicy(Budget(30.0), **changes)
+
+
+def bearer(request: httpx.Request) -> str:
+    return request.headers["Authorization"].removeprefix("Bearer ")
+
+
+def form(request: httpx.Request) -> dict[str, str]:
+    return dict(parse_qsl(request.content.decode()))
+
+
+def expired(access: str = "old-access", refresh: str = "refresh-1") -> dict:
+    return token_state(access, refresh, expires_at=EPOCH - 60)
+
+
+def valid(access: str, refresh: str = "refresh-1") -> dict:
+    return token_state(access, refresh, expires_at=EPOCH + 86_399)
+
+
+# -- retries ----------------------------------------------------------------------------------------
+def test_an_idempotent_read_is_retried_with_capped_jittered_backoff():
+    run = Scripted(replies=[reply(500), httpx.ReadError("cut"), reply(503), reply(200, CONTACT)],
+                   policy=policy(backoff_base=0.5, backoff_cap=1.5))
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert run.sent() == ["GET /contacts/c1"] * 4
+    first, second, third = run.slept()
+    assert 0.25 <= first <= 0.5 and 0.5 <= second <= 1.0 and 0.75 <= third <= 1.5  # base * 2**n, capped, jittered
+
+
+def test_retries_stop_after_max_retries():
+    run = Scripted(replies=[reply(502)] * 5, policy=policy(max_retries=2))
+    with pytest.raises(GHLServerError):
+        run.call("get_contact", contact_id="c1")
+    assert len(run.sent()) == 3 and len(run.replies) == 2
+
+
+@pytest.mark.parametrize(("status", "error"), [(501, GHLServerError), (404, GHLNotFoundError),
+                                                (422, GHLValidationError), (403, GHLAuthError)])
+def test_permanent_failures_raise_at_once(status, error):
+    run = Scripted(replies=[reply(status, {"message": "no"})])
+    with pytest.raises(error):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["GET /contacts/c1"] and run.slept() == []
+
+
+def test_a_create_that_never_left_is_sent_again_without_a_duplicate_search():
+    run = Scripted(replies=[httpx.ConnectError("refused"), reply(201, CONTACT)])
+    assert run.call("create_contact", body=NEW_CONTACT) == CONTACT
+    assert run.sent() == ["POST /contacts/", "POST /contacts/"]
+
+
+# -- 401 --------------------------------------------------------------------------------------------
+def test_a_401_refreshes_once_then_sends_again_with_the_new_token():
+    run = Scripted(auth_type="oauth", store={"oauth": valid("access-1")},
+                   replies=[reply(401, {"message": "Invalid JWT"}), token_answer("access-2", "refresh-2"),
+                            reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert run.sent() == ["GET /contacts/c1", "POST /oauth/token", "GET /contacts/c1"]
+    first, refresh, again = run.requests()
+    assert bearer(first) == "access-1" and bearer(again) == "access-2"
+    assert form(refresh)["refresh_token"] == "refresh-1" and form(refresh)["grant_type"] == "refresh_token"
+
+
+def test_a_second_401_is_the_error():
+    run = Scripted(auth_type="oauth", store={"oauth": valid("access-1")},
+                   replies=[reply(401), token_answer("access-2", "refresh-2"), reply(401), reply(200, CONTACT)])
+    with pytest.raises(GHLAuthError):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["GET /contacts/c1", "POST /oauth/token", "GET /contacts/c1"]
+
+
+@pytest.mark.parametrize(("auth_type", "message", "error"), [
+    ("private_integration", "Invalid JWT", GHLAuthError),  # a Private Integration token cannot be refreshed
+    ("oauth", "The token is not authorized for this scope.", GHLScopeError),  # a new token has the same scopes
+])
+def test_a_401_that_a_refresh_cannot_cure_raises_at_once(auth_type, message, error):
+    store = {"oauth": valid("access-1")} if auth_type == "oauth" else {}
+    run = Scripted(auth_type=auth_type, store=store, replies=[reply(401, {"message": message})])
+    with pytest.raises(error):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["GET /contacts/c1"]
+
+
+# -- 429 --------------------------------------------------------------------------------------------
+def test_a_429_waits_out_its_window_then_sends_again():
+    run = Scripted(replies=[reply(429, headers={"X-RateLimit-Interval-Milliseconds": "2500"}), reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert run.sent() == ["GET /contacts/c1"] * 2 and run.slept() == [2.5]
+
+
+def test_a_spent_daily_limit_raises_without_waiting():
+    run = Scripted(replies=[reply(429, {"message": "daily limit"}, headers={"X-RateLimit-Daily-Remaining": "0"})])
+    with pytest.raises(GHLDailyLimitError):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["GET /contacts/c1"] and run.slept() == []
+
+
+def test_429_waits_are_bounded():
+    run = Scripted(replies=[reply(429)] * 4, policy=policy(max_rate_limit_waits=2))
+    with pytest.raises(GHLRateLimitError):
+        run.call("get_contact", contact_id="c1")
+    assert len(run.sent()) == 3 and run.slept() == [10.0, 10.0]  # HighLevel's default window when unsaid
+
+
+# -- ambiguous writes -------------------------------------------------------------------------------
+def test_an_ambiguous_create_contact_that_was_created_answers_the_existing_contact():
+    run = Scripted(replies=[reply(502), reply(200, CONTACT)])
+    assert run.call("create_contact", body=NEW_CONTACT) == CONTACT
+    assert run.sent() == ["POST /contacts/", "GET /contacts/search/duplicate"]
+    search = run.requests()[1]
+    assert search.url.params["email"] == "ada@example.com" and search.url.params["locationId"] == "loc1"
+
+
+def test_an_ambiguous_create_contact_that_was_not_created_is_sent_again():
+    run = Scripted(replies=[httpx.ReadTimeout("late"), reply(200, {"contact": None}), reply(201, CONTACT)])
+    assert run.call("create_contact", body=NEW_CONTACT) == CONTACT
+    assert run.sent() == ["POST /contacts/", "GET /contacts/search/duplicate", "POST /contacts/"]
+
+
+@pytest.mark.parametrize(("key", "body"), [
+    ("create_opportunity", {"name": "Deal", "pipelineId": "p1"}),
+    ("create_contact", {"firstName": "No email or phone"}),  # nothing to search duplicates by
+])
+def test_other_ambiguous_creates_raise_and_are_never_sent_twice(key, body):
+    run = Scripted(replies=[reply(500), reply(201, {})])
+    with pytest.raises(GHLAmbiguousWriteError, match="not idempotent"):
+        run.call(key, body=body)
+    assert len(run.sent()) == 1
+
+
+# -- answers that are not data ----------------------------------------------------------------------
+HTML = reply(200, content=b"<html>maintenance</html>", headers={"content-type": "text/html"})
+
+
+def test_a_non_answer_to_a_read_is_retried():
+    run = Scripted(replies=[HTML, reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert len(run.sent()) == 2
+
+
+def test_a_non_answer_to_a_create_is_an_ambiguous_write():
+    run = Scripted(replies=[HTML, reply(201, {})])
+    with pytest.raises(GHLAmbiguousWriteError):
+        run.call("create_opportunity", body={"name": "Deal"})
+    assert len(run.sent()) == 1
+
+
+def test_an_answer_over_the_size_cap_is_never_retried():
+    too_large = TooLarge(1024, reply(200, content=b"x"))
+    run = Scripted(replies=[too_large, reply(200, CONTACT)])
+    with pytest.raises(GHLResponseError, match="cap"):
+        run.call("get_contact", contact_id="c1")
+    assert len(run.sent()) == 1
+
+
+# -- token rotation ---------------------------------------------------------------------------------
+def test_the_rotated_refresh_token_is_saved_before_the_request_goes_out():
+    run = Scripted(auth_type="oauth", store={"oauth": expired()},
+                   replies=[token_answer("access-2", "refresh-2"), reply(200, CONTACT)])
+    run.call("get_contact", contact_id="c1")
+    kinds = run.kinds()
+    assert kinds.index("SaveToken") < kinds.index("Send", kinds.index("SaveToken"))
+    assert run.store["oauth"]["refresh_token"] == "refresh-2" and run.store["oauth"]["access_token"] == "access-2"
+    assert {"refresh-1", "refresh-2", "access-2"} <= run.masked  # masked before anything could log them
+    assert kinds[kinds.index("Lock")] == "Lock" and run.locks == {}  # taken and given back
+
+
+def test_a_rotated_refresh_token_is_kept_even_when_the_rest_of_the_answer_is_unusable():
+    run = Scripted(auth_type="oauth", store={"oauth": expired()},
+                   replies=[reply(200, {"refresh_token": "refresh-2", "expires_in": 86_399})])
+    with pytest.raises(GHLAuthError, match="new refresh token was saved"):
+        run.call("get_contact", contact_id="c1")
+    assert run.store["oauth"]["refresh_token"] == "refresh-2" and run.sent() == ["POST /oauth/token"]
+
+
+def test_a_store_that_cannot_save_stops_the_refresh_before_it_spends_the_token():
+    run = Scripted(auth_type="oauth", store={"oauth": expired()}, replies=[token_answer("access-2", "refresh-2")],
+                   store_error=GHLTokenStoreError("no database here"))
+    with pytest.raises(GHLTokenStoreError):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == [] and any(isinstance(action, CheckTokenStore) for action in run.actions)
+
+
+def test_refreshes_in_one_process_are_single_flight():
+    first = Scripted(auth_type="oauth", store={"oauth": expired()},
+                     replies=[token_answer("access-2", "refresh-2"), reply(200, CONTACT), reply(200, CONTACT)])
+    second = first.sibling()  # another hook on the same connection: its own cache, the same lock and store
+    results = run_together([
+        (first, first.flows.exchange(first.flows.prepare("get_contact", arguments={"contact_id": "c1"}))),
+        (second, second.flows.exchange(second.flows.prepare("get_contact", arguments={"contact_id": "c1"}))),
+    ])
+    assert results == [CONTACT, CONTACT]
+    assert first.sent() == ["POST /oauth/token", "GET /contacts/c1", "GET /contacts/c1"]
+    assert [bearer(request) for request in first.requests()[1:]] == ["access-2", "access-2"]
+    # The second flow waited for the lock, then re-read the store and found the first one's token.
+    kinds = first.kinds()
+    assert kinds.count("Lock") == 4 and kinds.index("SaveToken") < [
+        i for i, kind in enumerate(kinds) if kind == "LoadToken"][-1]
+
+
+def test_after_invalid_grant_a_pair_another_worker_saved_is_used():
+    run = Scripted(auth_type="oauth", store={"oauth": expired()})
+
+    def raced(request: httpx.Request) -> httpx.Response:
+        run.store["oauth"] = valid("their-access", "their-refresh")  # the race's winner saved its pair
+        return reply(400, {"error": "invalid_grant", "error_description": "Invalid grant: refresh token is invalid"})
+
+    run.replies.extend([raced, reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert run.sent() == ["POST /oauth/token", "GET /contacts/c1"] and bearer(run.requests()[1]) == "their-access"
+    assert run.saved() == []  # nothing of ours to save: the winner's pair stays
+
+
+def test_after_invalid_grant_a_newer_refresh_token_in_the_store_is_tried():
+    run = Scripted(auth_type="oauth", store={"oauth": expired(refresh="refresh-1")})
+
+    def raced(request: httpx.Request) -> httpx.Response:
+        run.store["oauth"] = expired(refresh="refresh-2")  # rotated, its access token already old
+        return reply(400, {"error": "invalid_grant"})
+
+    run.replies.extend([raced, token_answer("access-3", "refresh-3"), reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert [form(r)["refresh_token"] for r in run.requests()[:2]] == ["refresh-1", "refresh-2"]
+
+
+def test_invalid_grant_with_nothing_newer_watches_the_store_briefly_then_says_reauthorize():
+    run = Scripted(auth_type="oauth", replies=[reply(400, {"error": "invalid_grant"})], latency=0.05)
+    with pytest.raises(GHLAuthError, match="Re-authorize"):
+        run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["POST /oauth/token"]
+    watched = sum(run.slept())
+    assert auth.MIN_RACE_GRACE_S <= watched <= auth.MIN_RACE_GRACE_S + auth.RACE_POLL_S + 1e-9
+    assert run.kinds().count("LoadToken") >= 5  # the store re-read on every look
+
+
+def test_an_agency_connection_exchanges_its_company_token_for_a_location_token_once():
+    run = Scripted(auth_type="agency", store={"oauth": valid("company-access")},
+                   replies=[token_answer("location-access"), reply(200, CONTACT), reply(200, CONTACT)])
+    run.call("get_contact", contact_id="c1")
+    run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["POST /oauth/locationToken", "GET /contacts/c1", "GET /contacts/c1"]
+    exchange, *reads = run.requests()
+    assert bearer(exchange) == "company-access"
+    assert form(exchange) == {"companyId": "comp1", "locationId": "loc1"}
+    assert [bearer(request) for request in reads] == ["location-access", "location-access"]
+    assert [slot for slot, _ in run.saved()] == ["location:loc1"] and "location-access" in run.masked
+
+
+def test_an_agency_connection_refreshes_an_expired_company_token_before_the_exchange():
+    run = Scripted(auth_type="agency", store={"oauth": expired()},
+                   replies=[token_answer("company-2", "refresh-2"), token_answer("location-access"), reply(200, CONTACT)])
+    run.call("get_contact", contact_id="c1")
+    assert run.sent() == ["POST /oauth/token", "POST /oauth/locationToken", "GET /contacts/c1"]
+    assert form(run.requests()[0])["user_type"] == "Company" and bearer(run.requests()[1]) == "company-2"
+    assert [slot for slot, _ in run.saved()] == ["oauth", "location:loc1"]
+
+
+# -- the policy ---------------------------------------------------------------------
+def test_a_flow_sends_with_the_policys_budget():
+    run = Scripted(replies=[reply(200, CONTACT)], policy=policy(), latency=0.0)
+    run.call("get_contact", contact_id="c1")
+    send = next(action for action in run.actions if isinstance(action, Send))
+    assert send.budget is run.policy.budget and run.tokens.policy is run.flows.policy
