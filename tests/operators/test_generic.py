@@ -125,3 +125,14 @@ def test_rendered_values_are_checked_again_before_any_request(hostile):
 def test_the_operation_is_templated():
     assert {"operation", "arguments", "query", "body", "location_id", "api_version"} <= \
         set(GHLRunOperationOperator.template_fields)
+
+
+def test_importing_the_generic_classes_leaves_the_second_tier_unread():
+    # DAG files import these on every parse: the 660-operation tier loads only when a task names an operation.
+    import subprocess
+    import sys
+
+    probe = ("import airflow_provider_ghl.operators.generic, airflow_provider_ghl.sensors.generic\n"
+             "from airflow_provider_ghl import catalog\n"
+             "assert catalog._spec_tier.cache_info().currsize == 0, 'the second tier was read at import'\n")
+    subprocess.run([sys.executable, "-c", probe], check=True)
