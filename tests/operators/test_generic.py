@@ -136,3 +136,20 @@ def test_importing_the_generic_classes_leaves_the_second_tier_unread():
              "from airflow_provider_ghl import catalog\n"
              "assert catalog._spec_tier.cache_info().currsize == 0, 'the second tier was read at import'\n")
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_templates_render_into_the_request_and_are_checked_after_rendering(hostile):
+    from airflow.sdk import DAG
+
+    hostile.route("GET", "/invoices/i1", Reply(200, INVOICE))
+    with DAG("generic_render", schedule=None):
+        good, bad = (GHLRunOperationOperator(task_id=name, operation="{{ params.key }}",
+                                             arguments={"invoice_id": "{{ params.id }}"}, query=ALT,
+                                             api_version="{{ params.version }}", ghl_conn_id="ghl_hostile")
+                     for name in ("good", "bad"))
+    good.render_template_fields({"params": {"key": "get_invoice", "id": "i1", "version": "v3"}})
+    assert run(good) == INVOICE
+    bad.render_template_fields({"params": {"key": "get_invoice", "id": "i1/../../contacts", "version": "v3"}})
+    with pytest.raises(GHLInputError, match="invoice_id"):
+        run(bad)
+    assert [(r.path, r.headers["version"]) for r in hostile.sent()] == [("/invoices/i1", "v3")]
