@@ -124,3 +124,15 @@ def test_bad_input_is_refused_at_parse_with_nothing_sent(hostile, arguments, fra
     with pytest.raises(GHLInputError, match=fragment):
         GHLOperationSensor(task_id="bad", ghl_conn_id="ghl_hostile", **arguments)
     assert hostile.sent() == []
+
+
+def test_reschedule_mode_gives_the_worker_slot_back_while_waiting(hostile):
+    from airflow.exceptions import AirflowRescheduleException
+
+    sensor = GHLOperationSensor(task_id="later", operation="get_invoice", arguments={"invoice_id": "inv0001"},
+                                query=ALT, mode="reschedule", poke_interval=60, ghl_conn_id="ghl_hostile")
+    context = task_context("later")
+    context["ti"].get_first_reschedule_date = lambda context: None  # a first try: no reschedule recorded yet
+    with pytest.raises(AirflowRescheduleException):
+        sensor.execute(context)
+    assert [r.path for r in hostile.sent()] == ["/invoices/inv0001"]
