@@ -78,13 +78,15 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": integration,
-                "python-modules": [f"airflow_provider_ghl.operators.{area}" for area in action_areas],
+                "python-modules": [*(f"airflow_provider_ghl.operators.{area}" for area in action_areas),
+                                   "airflow_provider_ghl.operators.generic"],
             }
         ],
         "sensors": [
             {
                 "integration-name": integration,
-                "python-modules": [f"airflow_provider_ghl.sensors.{area}" for area in trigger_areas],
+                "python-modules": [*(f"airflow_provider_ghl.sensors.{area}" for area in trigger_areas),
+                                   "airflow_provider_ghl.sensors.generic"],
             }
         ],
         "triggers": [{"integration-name": integration, "python-modules": ["airflow_provider_ghl.triggers.ghl"]}],

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import msgspec
 from airflow.sdk import BaseOperator
 
-from airflow_provider_ghl.catalog import get_operation
+from airflow_provider_ghl.catalog import get_operation, record_timestamps
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW, TimeWindowPaginator
 from airflow_provider_ghl.polling import parse_timestamp
@@ -143,11 +143,18 @@ class GHLExportOperator(BaseOperator):
         a mapped task per contact, because a location has up to hundreds of thousands of contacts: one file,
         one rate-limit budget, bounded memory, and no scheduler load of a task instance per contact.
     :param query: / :param body: / :param location_id: / :param ghl_conn_id: as for every GHL operator.
+    :param api_version: ``v2``, ``v3``, ``legacy`` or a dated version (default: the connection's): which
+        form of the operation every page request follows.
+
+    Any list operation of the catalog works, the second tier's too (``invoices__list_invoices``...): records
+    whose schema has timestamps (``dateAdded``/``createdAt``...) export incrementally, the others with
+    ``mode="full"``.
 
     Returns ``{"path", "count", "operation", "window", "format"}`` to XCom (never the records).
     """
 
-    template_fields: Sequence[str] = ("operation", "path", "arguments", "query", "body", "location_id", "contact_query")
+    template_fields: Sequence[str] = ("operation", "path", "arguments", "query", "body", "location_id", "contact_query",
+                                   "api_version")
     template_fields_renderers: ClassVar[dict[str, str]] = {"arguments": "json", "query": "json", "body": "json",
                                                            "contact_query": "json"}
     ui_color = "#e8f5e9"
@@ -157,7 +164,7 @@ class GHLExportOperator(BaseOperator):
         watch: str = "updated", arguments: dict[str, Any] | None = None, query: dict | None = None,
         body: dict | None = None, location_id: str | None = None, for_each_contact: bool = False,
         contact_query: dict | None = None, page_size: int | None = None, ghl_conn_id: str = "ghl_default",
-        **kwargs: Any,
+        api_version: str | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if not isinstance(operation, str) or not operation:  # else the catalog lookup fails with a TypeError
@@ -167,13 +174,15 @@ class GHLExportOperator(BaseOperator):
         self.operation, self.path, self.format, self.mode, self.watch = operation, path, format, mode, watch
         self.arguments, self.query, self.body, self.location_id = arguments or {}, query, body, location_id
         self.for_each_contact, self.contact_query, self.page_size = for_each_contact, contact_query, page_size
-        self.ghl_conn_id = ghl_conn_id
-        if "{{" not in str(operation):
+        self.ghl_conn_id, self.api_version = ghl_conn_id, api_version
+        if "{{" not in str(operation) and "{{" not in str(api_version):
             self.check()
 
     # -- checks, before any request -----------------------------------------------------------------
     def check(self) -> None:
-        op = get_operation(self.operation)
+        from airflow_provider_ghl.generic import resolve_operation
+
+        op = resolve_operation(self.operation, self.api_version)  # an unknown key names the closest ones
         problems = []
         if not op.is_collection:
             problems.append(f"operation {op.key!r} returns one record, not a list: export a list/search operation")
@@ -201,7 +210,7 @@ class GHLExportOperator(BaseOperator):
 
     @property
     def timestamp_field(self) -> str | None:
-        timestamps = get_operation(self.operation).timestamps
+        timestamps = record_timestamps(get_operation(self.operation))  # second tier: from its record fields
         return timestamps.field_for(self.watch) if timestamps else None
 
     @cached_property
@@ -270,7 +279,8 @@ class GHLExportOperator(BaseOperator):
             and self.watch in op.incremental.watches  # HighLevel's search can filter by the watched field
         if searchable and window is not None and self.timestamp_field:
             body = self.narrowed_search(body, window)
-        common = {"query": query or None, "body": body, "location_id": self.location_id, "page_size": self.page_size}
+        common = {"query": query or None, "body": body, "location_id": self.location_id, "page_size": self.page_size,
+                  "api_version": self.api_version}
         if not self.for_each_contact:
             yield from self.hook.paginate(op.key, **common, **self.arguments)
             return
