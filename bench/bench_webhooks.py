@@ -152,8 +152,8 @@ def postgres_database(admin_url: str) -> Iterator[tuple[str, int]]:
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-        data_directory = conn.execute(text("SHOW data_directory")).scalar()
-    postmaster = int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()  # a child of the postmaster (same machine)
+    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     try:
         yield admin.set(database=name).render_as_string(hide_password=False), postmaster
     finally:
