@@ -294,3 +294,23 @@ def test_pg_locks_shows_the_advisory_lock_held_awaited_and_released(airflow_orm,
     assert sorted(outcomes) == ["duplicate", "recorded"]
     assert len(events(db, webhook_id)) == 1
     assert _advisory_locks(db) == []                 # transaction-scoped: gone at commit
+
+
+def test_the_duplicate_check_can_use_an_expression_index_on_the_webhook_id(airflow_orm, db):
+    """docs/webhooks.md suggests ``CREATE INDEX ... ON asset_event ((extra ->> 'webhook_id'))`` for high volumes:
+    the recorder's query must compare exactly that expression, or PostgreSQL cannot use the index."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    query = recorder.seen_query(["pg-index-1", "pg-index-2"], [1, 2], datetime.now(UTC) - timedelta(seconds=660))
+    compiled = query.compile(dialect=db.dialect, compile_kwargs={"render_postcompile": True})
+    with db.connect() as conn:
+        conn.execute(text("CREATE INDEX ghl_asset_event_webhook_id ON asset_event ((extra ->> 'webhook_id'))"))
+        # The table is small, so ask whether the index is usable at all: no sequential scan, and (inside this
+        # transaction only) without Airflow's (asset_id, timestamp) index, which the planner would prefer here.
+        conn.execute(text("DROP INDEX idx_asset_id_timestamp"))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
+        conn.rollback()                                  # both indexes as they were
+    assert "ghl_asset_event_webhook_id" in plan, plan
