@@ -151,9 +151,9 @@ def postgres_database(admin_url: str) -> Iterator[tuple[str, int]]:
     name = f"ghl_bench_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
         backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()  # a child of the postmaster (same machine)
-    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield admin.set(database=name).render_as_string(hide_password=False), postmaster
     finally:
