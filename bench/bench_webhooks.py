@@ -18,7 +18,14 @@ machine runs (these machines are shared and noisy).
 
 Target: >= 500 verified (recorded) deliveries/s on one core.
 
-    python bench/bench_webhooks.py [--deliveries 2000] [--burst 5000]    # about 3 minutes
+``--database postgres``: the metadata DB is a fresh database (created, migrated, dropped afterwards) on the
+PostgreSQL server of ``--postgres-url`` (default ``$GHL_TEST_POSTGRES_URL``, a role that may create databases;
+``.ci/run`` sets one up). The database engine then runs outside the API server (with SQLite it runs inside
+it), so the recorded phase also prints the CPU-seconds of the PostgreSQL server (every process of its cluster:
+the backends of the API server's connections, the WAL writer, ...) and the rate per CPU-second of the
+API server and the server together. PostgreSQL is not pinned: it shares the machine's 2 cores with the rest.
+
+    python bench/bench_webhooks.py [--deliveries 2000] [--burst 5000] [--database sqlite|postgres]   # ~3 minutes
 """
 
 from __future__ import annotations
@@ -31,7 +38,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,12 +117,67 @@ def cpu_seconds(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measure(port: int, pgid: int, requests: list[bytes], connections: int) -> tuple[float, float, Counter]:
-    """(requests per wall second, requests per CPU-second of the server, outcomes)."""
+def process_tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by ``root`` and its children (a PostgreSQL postmaster and its backends;
+    a backend that exits meanwhile takes its time with it: the API server's pooled connections stay open)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == root or int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port: int, pgid: int, requests: list[bytes], connections: int,
+            postmaster: int | None = None) -> tuple[float, float, Counter, float]:
+    """(requests per wall second, requests per CPU-second of the server, outcomes, database server CPU-seconds)."""
     cpu = cpu_seconds(pgid)
+    db_cpu = process_tree_cpu_seconds(postmaster) if postmaster else 0.0
     seconds, outcomes = send_all(port, requests, connections)
     used = cpu_seconds(pgid) - cpu
-    return len(requests) / seconds, len(requests) / used if used else float("inf"), outcomes
+    db_used = process_tree_cpu_seconds(postmaster) - db_cpu if postmaster else 0.0
+    return len(requests) / seconds, len(requests) / used if used else float("inf"), outcomes, db_used
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[tuple[str, int]]:
+    """A fresh database on the server of ``admin_url``: (its psycopg2 URL, the server's postmaster pid); dropped after."""
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = make_url(admin_url).set(drivername="postgresql+psycopg2")
+    name = f"ghl_bench_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()  # a child of the postmaster (same machine)
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False), postmaster
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def burst_counts(airflow: Airflow, database_url: str | None) -> tuple[list[tuple[str, int]], int]:
+    """(webhook id, events) of the burst's deliveries and the DAG run queue entries, from the metadata DB."""
+    if database_url is None:
+        db = sqlite3.connect(airflow.home / "airflow.db")
+        rows = db.execute("SELECT json_extract(extra, '$.webhook_id'), count(*) FROM asset_event "
+                          "WHERE json_extract(extra, '$.webhook_id') LIKE 'burst-%' GROUP BY 1").fetchall()
+        return rows, db.execute("SELECT count(*) FROM asset_dag_run_queue").fetchone()[0]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT extra ->> 'webhook_id', count(*) FROM asset_event "
+                                 "WHERE extra ->> 'webhook_id' LIKE 'burst-%' GROUP BY 1")).all()
+        queued = conn.execute(text("SELECT count(*) FROM asset_dag_run_queue")).scalar()
+    engine.dispose()
+    return [tuple(row) for row in rows], queued
 
 
 def deliveries(key, prefix: str, count: int, host: str) -> tuple[list[bytes], list[str]]:
@@ -124,14 +189,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=2000)
     parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("GHL_TEST_POSTGRES_URL"),
+                        help="a PostgreSQL role that may create databases (default: $GHL_TEST_POSTGRES_URL)")
     args = parser.parse_args()
+    if args.database == "postgres" and not args.postgres_url:
+        parser.error("--database postgres needs --postgres-url or GHL_TEST_POSTGRES_URL")
+    with (postgres_database(args.postgres_url) if args.database == "postgres" else _no_database()) as (url, postmaster):
+        return run(args, url, postmaster)
+
+
+@contextmanager
+def _no_database() -> Iterator[tuple[None, None]]:
+    yield None, None
+
+
+def run(args: argparse.Namespace, database_url: str | None, postmaster: int | None) -> int:
     two_cores = bool(os.cpu_count() and os.cpu_count() > 1)
     key = new_private_key()
-    print("starting airflow api-server (1 worker, core 0) and a bare FastAPI app (core 0) ...", flush=True)
+    print(f"starting airflow api-server (1 worker, core 0, {args.database}) and a bare FastAPI app (core 0) ...", flush=True)
     bare = subprocess.Popen([*(["taskset", "-c", "0"] if two_cores else []), sys.executable, "-c", BARE_APP],
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
-    with Airflow(DAGS, env={"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": public_key_b64(key)}, workers=1, scheduler=False,
-                 cpu=0 if two_cores else None) as airflow:
+    env = {"AIRFLOW__GHL__WEBHOOK_PUBLIC_KEY": public_key_b64(key)}
+    if database_url is not None:
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url
+    with Airflow(DAGS, env=env, workers=1, scheduler=False, cpu=0 if two_cores else None) as airflow:
         try:
             if two_cores:
                 os.sched_setaffinity(0, {1})
@@ -143,18 +225,15 @@ def main() -> int:
             server = airflow.processes["api-server"].pid
             stale = [http_request(host, *signed(key, payload(webhook_id=f"stale-{i}", age_s=3600)))
                      for i in range(args.deliveries)]
-            verify_wall, verify_cpu, verify_out = measure(airflow.port, server, stale, 32)
+            verify_wall, verify_cpu, verify_out, _ = measure(airflow.port, server, stale, 32)
             unique, _ = deliveries(key, "tput", args.deliveries, host)
-            receiver_wall, receiver_cpu, receiver_out = measure(airflow.port, server, unique, 32)
-            bare_wall, bare_cpu, _ = measure(bare_port, bare.pid, unique, 32)
+            receiver_wall, receiver_cpu, receiver_out, db_cpu = measure(airflow.port, server, unique, 32, postmaster)
+            bare_wall, bare_cpu, _, _ = measure(bare_port, bare.pid, unique, 32)
 
             burst, burst_ids = deliveries(key, "burst", args.burst, host)
             resent = burst[::10]
             burst_s, burst_out = send_all(airflow.port, burst + resent, 64)
-            db = sqlite3.connect(airflow.home / "airflow.db")
-            rows = db.execute("SELECT json_extract(extra, '$.webhook_id'), count(*) FROM asset_event "
-                              "WHERE json_extract(extra, '$.webhook_id') LIKE 'burst-%' GROUP BY 1").fetchall()
-            queued = db.execute("SELECT count(*) FROM asset_dag_run_queue").fetchone()[0]
+            rows, queued = burst_counts(airflow, database_url)
         finally:
             bare.terminate()
     recorded = {webhook_id: count for webhook_id, count in rows}
@@ -163,8 +242,14 @@ def main() -> int:
     receiver_ok = receiver_out["200:recorded"] == len(unique)
     print(f"verify only (signature + JSON + replay window, no DB): {verify_wall:,.0f}/s wall, "
           f"{verify_cpu:,.0f} per CPU-second; answers {dict(verify_out)}")
-    print(f"recorded (+ asset event through Airflow's asset manager, DAG queued, SQLite commit): {receiver_wall:,.0f}/s "
-          f"wall, {receiver_cpu:,.0f} per CPU-second; answers {dict(receiver_out)}")
+    engine = "SQLite" if database_url is None else "PostgreSQL"
+    print(f"recorded (+ asset event through Airflow's asset manager, DAG queued, {engine} commit): {receiver_wall:,.0f}/s "
+          f"wall, {receiver_cpu:,.0f} per CPU-second of the API server; answers {dict(receiver_out)}")
+    if postmaster is not None:
+        server_cpu = len(unique) / receiver_cpu
+        print(f"  PostgreSQL server meanwhile: {db_cpu:.2f} CPU-seconds ({db_cpu / len(unique) * 1e3:.2f} ms per delivery; "
+              f"API server {server_cpu / len(unique) * 1e3:.2f} ms); API server + PostgreSQL: "
+              f"{len(unique) / (server_cpu + db_cpu):,.0f} per CPU-second")
     print(f"bare FastAPI endpoint (read body, answer JSON): {bare_wall:,.0f}/s wall, {bare_cpu:,.0f} per CPU-second")
     print(f"ratios to bare: verify only {verify_cpu / bare_cpu:.2f}, recorded {receiver_cpu / bare_cpu:.2f} "
           f"(per CPU-second); wall: {verify_wall / bare_wall:.2f}, {receiver_wall / bare_wall:.2f}")

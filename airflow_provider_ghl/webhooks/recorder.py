@@ -11,17 +11,23 @@ delivery must wait for, and the lock lasts until commit:
 
 - SQLite: a no-op write on an asset row takes SQLite's single writer lock (Airflow does the same for
   asset partitions); the write transaction then reads the latest committed data.
-- PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of each webhook id, in key order (only deliveries
-  with the same id wait for each other).
+- PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of each webhook id, in key order, all in one
+  statement (only deliveries with the same id wait for each other).
 - MySQL: ``SELECT ... FOR UPDATE`` on the asset rows, in id order.
 
 Earlier events are looked for among those recorded in the replay window (the verifier refuses a timestamp
 more than ``max_age_s`` from now, so a replay accepted now was first received less than ``2 * max_age_s``
-ago): the search reads the ``(asset_id, timestamp)`` index, not the whole table.
+ago): the search reads the asset's events of the window (the ``(asset_id, timestamp)`` index), not the
+whole table. Its cost grows with the events of the window; on PostgreSQL an expression index on
+``(extra ->> 'webhook_id')``, if the operator creates one (docs/webhooks.md), makes it one index lookup: the
+query compares exactly that expression.
 
 Group commit: ``BatchWriter`` (one thread per process) records whatever deliveries are waiting in one
 transaction, each still through ``register_asset_change``; alone, a delivery is a batch of one. A batch
-that fails is retried delivery by delivery, so one bad delivery cannot fail the others.
+that fails is retried delivery by delivery, so one bad delivery cannot fail the others. While batches
+follow each other (more deliveries waiting when one commits) the writer keeps its database connection
+instead of returning it to the pool and checking it out again (with Airflow's pre-ping) for each batch; it
+gives it back as soon as nothing waits, and drops it after any error.
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +50,7 @@ from sqlalchemy.exc import OperationalError
 from airflow_provider_ghl.webhooks.verify import Delivery
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Select
     from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -66,11 +74,14 @@ def lock_key(webhook_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_PG_LOCKS = text("SELECT count(pg_advisory_xact_lock(key)) FROM unnest(CAST(:keys AS bigint[])) AS key")
+"""A batch's locks in one round trip, taken in the order of the (sorted) array, which ``unnest`` keeps."""
+
+
 def _lock(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int]) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        for key in sorted({lock_key(webhook_id) for webhook_id in webhook_ids}):
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(_PG_LOCKS, {"keys": sorted({lock_key(webhook_id) for webhook_id in webhook_ids})})
     elif dialect == "sqlite":
         session.execute(text("UPDATE asset SET id = id WHERE id = :id"), {"id": min(asset_ids)})
     else:
@@ -81,14 +92,18 @@ def _lock(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int]
         session.execute(with_row_locks(query, session=session))
 
 
-def _seen(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int], since: datetime) -> set[str]:
+def seen_query(webhook_ids: Sequence[str], asset_ids: Sequence[int], since: datetime) -> Select:
+    """The webhook ids among ``webhook_ids`` of the assets' events since ``since`` (on PostgreSQL the condition
+    on the id is ``(extra ->> 'webhook_id') = ANY(...)``, which an expression index on it serves)."""
     from airflow.models.asset import AssetEvent
 
     webhook_id = AssetEvent.extra["webhook_id"].as_string()
-    return set(session.scalars(
-        select(webhook_id).where(AssetEvent.asset_id.in_(asset_ids), AssetEvent.timestamp >= since,
-                                 webhook_id.in_(list(webhook_ids)))
-    ))
+    return select(webhook_id).where(AssetEvent.asset_id.in_(asset_ids), AssetEvent.timestamp >= since,
+                                    webhook_id.in_(list(webhook_ids)))
+
+
+def _seen(session: Session, webhook_ids: Sequence[str], asset_ids: Sequence[int], since: datetime) -> set[str]:
+    return set(session.scalars(seen_query(webhook_ids, asset_ids, since)))
 
 
 def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
@@ -107,14 +122,35 @@ def _queue_up_to(session: Session, asset_id: int, timestamp: datetime) -> None:
     )
 
 
-def _record_batch_once(deliveries: Sequence[Delivery], payload_max_bytes: int, max_age_s: int) -> list[Recorded]:
+@contextmanager
+def _session(connection: Connection | None) -> Iterator[Session]:
+    """Airflow's ``create_session(scoped=False)``; on ``connection`` when given (the writer's, kept between batches)."""
+    from airflow import settings
+    from airflow.utils.session import create_session
+
+    if connection is None:
+        with create_session(scoped=False) as session:
+            yield session
+        return
+    session = settings.NonScopedSession(bind=connection)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _record_batch_once(deliveries: Sequence[Delivery], payload_max_bytes: int, max_age_s: int,
+                       connection: Connection | None = None) -> list[Recorded]:
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetModel
-    from airflow.utils.session import create_session
 
     uris = {delivery.asset_uri for delivery in deliveries}
     results: list[Recorded] = []
-    with create_session(scoped=False) as session:
+    with _session(connection) as session:
         assets: dict[str, list[Any]] = {uri: [] for uri in uris}
         for asset in session.scalars(select(AssetModel).where(AssetModel.uri.in_(uris)).order_by(AssetModel.id)):
             assets[asset.uri].append(asset)
@@ -154,12 +190,14 @@ def _transient(error: OperationalError) -> bool:
     return any(word in message for word in ("locked", "busy", "deadlock", "lock wait timeout"))
 
 
-def record_batch(deliveries: Sequence[Delivery], *, payload_max_bytes: int, max_age_s: int) -> list[Recorded]:
+def record_batch(deliveries: Sequence[Delivery], *, payload_max_bytes: int, max_age_s: int,
+                 connection: Connection | None = None) -> list[Recorded]:
     """Record ``deliveries`` (in order; a webhook id twice in the batch counts once) in one transaction that
-    commits before returning; retried when the database is busy."""
+    commits before returning; retried when the database is busy. ``connection``: one to use instead of a
+    session from Airflow's pool (not in a transaction)."""
     for attempt in range(LOCK_RETRIES):
         try:
-            return _record_batch_once(deliveries, payload_max_bytes, max_age_s)
+            return _record_batch_once(deliveries, payload_max_bytes, max_age_s, connection)
         except OperationalError as error:
             if not _transient(error) or attempt == LOCK_RETRIES - 1:
                 raise
@@ -185,6 +223,7 @@ class BatchWriter:
         self._queue: queue.SimpleQueue[tuple[Delivery, Future]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._connection: Connection | None = None
 
     def submit(self, delivery: Delivery) -> Future:
         """A future resolved with the delivery's ``Recorded`` once its transaction has committed."""
@@ -207,12 +246,30 @@ class BatchWriter:
                     break
             self.batches = [*self.batches[-999:], len(batch)]
             self._write(batch)
+            if self._queue.empty():  # idle: the connection goes back to the pool (pre-pinged at the next checkout)
+                self._release()
+
+    def _connect(self) -> Connection | None:
+        from airflow import settings
+
+        if self._connection is None and settings.engine is not None:
+            self._connection = settings.engine.connect()
+        return self._connection
+
+    def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                log.warning("could not return the webhook writer's database connection", exc_info=True)
 
     def _write(self, batch: list[tuple[Delivery, Future]]) -> None:
         options = {"payload_max_bytes": self.payload_max_bytes, "max_age_s": self.max_age_s}
         try:
-            results = record_batch([delivery for delivery, _ in batch], **options)
+            results = record_batch([delivery for delivery, _ in batch], connection=self._connect(), **options)
         except Exception:
+            self._release()  # whatever failed, the next attempt starts on a connection from the pool
             if len(batch) > 1:  # one delivery may be the cause: each on its own
                 for item in batch:
                     self._write([item])
