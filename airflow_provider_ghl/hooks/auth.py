@@ -152,6 +152,11 @@ def _base_url(conn_id: str, host: str | None, schema: str | None, port: int | No
         raise GHLInputError(
             f"connection {conn_id!r}: the base URL {raw!r} is malformed; use e.g. {DEFAULT_BASE_URL}"
         )
+    if parts.query or parts.fragment or "?" in raw or "#" in raw or parts.username or parts.password:
+        # Every operation's path is appended to the base URL: a query or fragment would swallow it (all requests
+        # would go to one route), and credentials in the URL would travel with every request.
+        raise GHLInputError(f"connection {conn_id!r}: the base URL may not carry a query, a fragment or credentials; "
+                            f"use e.g. {DEFAULT_BASE_URL} (the token goes in Password)")
     if port and not parts.port:
         raw = f"{parts.scheme}://{parts.hostname}:{port}{parts.path}"
     return raw.rstrip("/")

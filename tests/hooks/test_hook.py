@@ -142,6 +142,9 @@ def test_bad_input_fails_before_any_request(connect, fresh_sandbox, monkeypatch)
         connect(conn={**fresh_sandbox.connection("full"), "password": None}).prepare("list_contacts")
     with pytest.raises(GHLInputError, match="malformed"):
         connect(conn={**fresh_sandbox.connection("full"), "host": "http://exa mple:99999"}).prepare("list_contacts")
+    for host in (f"{fresh_sandbox.base_url}/?x=", f"{fresh_sandbox.base_url}#", "http://user:pw@example.com"):
+        with pytest.raises(GHLInputError, match="query, a fragment or credentials"):
+            connect(conn={**fresh_sandbox.connection("full"), "host": host}).prepare("list_contacts")
     assert fresh_sandbox.stats().get("requests", 0) == 0
 
 
