@@ -1,0 +1,202 @@
+"""Deterministic example answers generated from HighLevel's official response schemas (the second tier).
+
+The 124 seed operations have stateful handlers; every other operation of the v2 and v3 specs is answered
+by an example of its spec's success schema: the spec's ``example`` where it has one of the right type,
+else a value driven by the type (``format``, ``enum``, bounds). Ids are derived from the seed and the
+request path, values named like a path parameter echo the request's, and lists honour ``limit``/``offset``
+(or ``page``/``pageSize``) with totals where the schema has them, so a client's pagination ends.
+
+The schemas are read from ``reference/`` (HighLevel's files, next to the package in a checkout) on the
+first second-tier request; without them (an installed wheel) the answer is an empty object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_ghl.catalog import Operation
+
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+COLLECTION_SIZE = 3
+"""How many records every generated collection holds (across its pages)."""
+MAX_DEPTH = 8
+ID_NAME = re.compile(r"^(_?id|.*Id)$")
+TOTAL_NAME = re.compile(r"^(total|count|totalCount|totalRecords|totalItems|total_count|totalResults)$")
+EPOCH = "2024-01-01T00:00:00.000Z"
+FORMATS = {"date-time": EPOCH, "date": "2024-01-01", "email": "jane@example.com", "uri": "https://example.com",
+           "url": "https://example.com", "uuid": "00000000-0000-4000-8000-000000000000"}
+PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
+                                         "boolean": (bool,), "array": (list,), "object": (dict,)}
+
+
+def spec_file(op: Operation) -> Path:
+    return REFERENCE / ("openapi-v3" if op.api == "v3" else "openapi") / (
+        f"{op.area}-v3.json" if op.api == "v3" else f"{op.area}.json")
+
+
+@cache
+def _document(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def success_schema(op: Operation) -> tuple[int, dict | None, dict | None]:
+    """(status, schema, its document) of ``op``'s success answer per its spec (schema ``None``: no JSON body)."""
+    document = _document(spec_file(op))
+    if document is None:
+        return op.success_status, None, None
+    responses = document["paths"].get(op.path, {}).get(op.method.lower(), {}).get("responses", {})
+    status = str(op.success_status)
+    entry = responses.get(status)
+    if entry is None:
+        status, entry = next(((k, v) for k, v in responses.items() if k.startswith("2")), (status, {}))
+    schema = (entry.get("content") or {}).get("application/json", {}).get("schema")
+    return int(status) if status.isdigit() else op.success_status, schema, document
+
+
+@dataclass
+class Context:
+    """What a generated answer depends on: the request (ids, echoes) and the page asked for."""
+
+    seed: int
+    path: str
+    echoes: dict[str, str]
+    records_key: str | None
+    start: int = 0
+    limit: int = COLLECTION_SIZE
+    paged: bool = False
+    seen: tuple[str, ...] = field(default_factory=tuple)
+
+    def page_size(self) -> int:
+        return max(0, min(self.limit, COLLECTION_SIZE - self.start))
+
+    def record_id(self, where: str) -> str:
+        digest = hashlib.sha256(f"{self.seed}|{self.path}|{where}".encode()).hexdigest()
+        return digest[:20]
+
+
+def _resolve(node: dict, document: dict) -> tuple[dict, dict, str | None]:
+    ref = node.get("$ref")
+    if not ref:
+        return node, document, None
+    if not ref.startswith("#"):
+        document = _document(REFERENCE / "common" / "common-schemas.json") or {"components": {"schemas": {}}}
+    target = document.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
+    return target, document, ref
+
+
+def _fits(value: Any, schema: dict) -> bool:
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    if not kinds or any(isinstance(value, PY_TYPES.get(k, ())) and not (isinstance(value, bool) and k != "boolean")
+                        for k in kinds):
+        if isinstance(value, dict | list) and ("properties" in schema or "items" in schema):
+            return False  # an object's example rarely matches its own properties: build it from them
+        if "enum" in schema and value not in schema["enum"]:
+            return False
+        if isinstance(value, str) and not (schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", 1 << 30)):
+            return False
+        return isinstance(value, str | int | float | bool | list | dict) and bool(kinds)
+    return False
+
+
+def example(node: Any, document: dict, ctx: Context, where: str = "", name: str = "") -> Any:
+    """An example value of schema ``node`` (of ``document``) at ``where`` (dotted place in the answer)."""
+    if not isinstance(node, dict):
+        return None
+    node, document, ref = _resolve(node, document)
+    if ref is not None:
+        if ref in ctx.seen or len(ctx.seen) > MAX_DEPTH:
+            return {}  # a recursive schema: the validators accept anything below the cycle
+        ctx.seen = (*ctx.seen, ref)
+        try:
+            return example(node, document, ctx, where, name)
+        finally:
+            ctx.seen = ctx.seen[:-1]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if node.get(combined):
+            parts = [example(part, document, ctx, where, name) for part in node[combined][: None if combined == "allOf" else 1]]
+            if combined == "allOf" and all(isinstance(part, dict) for part in parts):
+                return {k: v for part in parts for k, v in part.items()}
+            return parts[-1] if parts else None
+    if "enum" in node and node["enum"]:
+        return next((value for value in node["enum"] if value is not None), node["enum"][0])
+    kind = node.get("type")
+    kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if kind is None and "properties" in node:
+        kind = "object"
+    if kind in ("string", "integer", "number") and name:
+        special = _named(kind, name, where, ctx)
+        if special is not None:
+            return special
+    if "example" in node and _fits(node["example"], node):
+        return node["example"]
+    if kind == "object":
+        properties = node.get("properties") or {}
+        if not properties and isinstance(node.get("example"), str):
+            return node["example"]  # NestJS's Date artifact: declared object, sent as a string
+        built = {key: example(value, document, ctx, f"{where}.{key}" if where else key, key)
+                 for key, value in properties.items()}
+        for key in node.get("required") or ():  # required but not described (a spec gap): a plain value
+            if key not in built:
+                built[key] = _named("string", key, f"{where}.{key}", ctx) or key
+        return built
+    if kind == "array":
+        count = ctx.page_size() if where == (ctx.records_key or "") else 1
+        items = node.get("items") or {}
+        values = [example(items, document, ctx, f"{where}[{index}]", name) for index in range(count)]
+        low = node.get("minItems", 0)
+        values += [example(items, document, ctx, f"{where}[{index}]", name) for index in range(len(values), low)]
+        return _distinct(values) if node.get("uniqueItems") else values
+    if kind == "string":
+        return _string(node, name)
+    if kind in ("integer", "number"):
+        low = node.get("minimum", 1)
+        return max(low, min(1, node.get("maximum", 1)))
+    if kind == "boolean":
+        return True
+    return node.get("example", "")
+
+
+def _distinct(values: list) -> list:
+    """``values`` made pairwise different where they repeat (an example reused for every item)."""
+    seen: list = []
+    for index, value in enumerate(values):
+        if value in seen:
+            if isinstance(value, str):
+                value = f"{value} {index + 1}"
+            elif isinstance(value, dict):
+                value = {k: f"{v} {index + 1}" if isinstance(v, str) else v for k, v in value.items()}
+            values[index] = value
+        seen.append(value)
+    return values
+
+
+def _named(kind: str, name: str, where: str, ctx: Context) -> Any:
+    if kind == "string" and name in ctx.echoes:
+        return ctx.echoes[name]
+    if kind == "string" and ID_NAME.match(name):
+        return ctx.record_id(where)
+    if kind in ("integer", "number") and TOTAL_NAME.match(name):
+        return COLLECTION_SIZE
+    return None
+
+
+def _string(node: dict, name: str) -> str:
+    text = FORMATS.get(node.get("format", ""), name or "string")
+    low, high = node.get("minLength", 0), node.get("maxLength")
+    text = text.ljust(low, "x")
+    return text[:high] if high is not None else text
+
+
+def answer(op: Operation, ctx: Context) -> tuple[int, Any]:
+    """The status and body of ``op``'s success answer for the request ``ctx`` describes."""
+    status, schema, document = success_schema(op)
+    if schema is None or document is None:
+        return status, {}
+    return status, example(schema, document, ctx)
