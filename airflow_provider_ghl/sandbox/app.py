@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_ghl.catalog import Operation, operations
+from airflow_provider_ghl.sandbox import second_tier
 from airflow_provider_ghl.sandbox.areas import load_areas
 from airflow_provider_ghl.sandbox.bodies import BodyTooLarge, capped, declared_length, parse_json
 from airflow_provider_ghl.sandbox.control import ControlAccess
@@ -33,7 +34,6 @@ from airflow_provider_ghl.sandbox.errors import (
     unprocessable,
 )
 from airflow_provider_ghl.sandbox.paths import CatalogRouter, has_dot_segment, has_encoded_slash, raw_path
-from airflow_provider_ghl.sandbox import second_tier
 from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
 
@@ -148,7 +148,8 @@ class Gateway:
         version = request.headers.get("version")
         if not version:
             raise bad_request("Version header was not found")
-        if version not in SUPPORTED_VERSIONS:
+        if version not in SUPPORTED_VERSIONS and not (version == "legacy" and op.key not in operations()):
+            # HighLevel's ``legacy`` header is taken by the second tier (as its v2 form); the 124 keep their list.
             raise bad_request(f"Version {version!r} is not supported; use {op.version}")
 
     @staticmethod

@@ -69,7 +69,8 @@ class Context:
     records_key: str | None
     start: int = 0
     limit: int = COLLECTION_SIZE
-    paged: bool = False
+    own_id: str | None = None
+    """The id of the record the path addresses (its last path parameter), if any."""
     seen: tuple[str, ...] = field(default_factory=tuple)
 
     def page_size(self) -> int:
@@ -118,13 +119,16 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
             return example(node, document, ctx, where, name)
         finally:
             ctx.seen = ctx.seen[:-1]
-    for combined in ("allOf", "oneOf", "anyOf"):
-        if node.get(combined):
-            parts = [example(part, document, ctx, where, name) for part in node[combined][: None if combined == "allOf" else 1]]
-            if combined == "allOf" and all(isinstance(part, dict) for part in parts):
-                return {k: v for part in parts for k, v in part.items()}
-            return parts[-1] if parts else None
-    if "enum" in node and node["enum"]:
+    if node.get("allOf"):
+        parts = [example(part, document, ctx, where, name) for part in node["allOf"]]
+        if all(isinstance(part, dict) for part in parts):
+            return {k: v for part in parts for k, v in part.items()}
+        return parts[-1]
+    if node.get("anyOf"):
+        return example(node["anyOf"][0], document, ctx, where, name)
+    if node.get("oneOf"):
+        return _one_of(node["oneOf"], document, ctx, where, name)
+    if node.get("enum"):
         return next((value for value in node["enum"] if value is not None), node["enum"][0])
     kind = node.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
@@ -147,9 +151,11 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
                 built[key] = _named("string", key, f"{where}.{key}", ctx) or key
         return built
     if kind == "array":
-        count = ctx.page_size() if where == (ctx.records_key or "") else 1
+        paged = where == (ctx.records_key or "")
+        count, first = (ctx.page_size(), ctx.start) if paged else (1, 0)
         items = node.get("items") or {}
-        values = [example(items, document, ctx, f"{where}[{index}]", name) for index in range(count)]
+        # A record's place in the whole collection names it: the same record on every page, none twice.
+        values = [example(items, document, ctx, f"{where}[{first + index}]", name) for index in range(count)]
         low = node.get("minItems", 0)
         values += [example(items, document, ctx, f"{where}[{index}]", name) for index in range(len(values), low)]
         return _distinct(values) if node.get("uniqueItems") else values
@@ -161,6 +167,44 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
     if kind == "boolean":
         return True
     return node.get("example", "")
+
+
+def _one_of(branches: list, document: dict, ctx: Context, where: str, name: str) -> Any:
+    """An example of the first branch that no other branch also takes (``oneOf`` wants exactly one)."""
+    values = [example(branch, document, ctx, where, name) for branch in branches]
+    for index, value in enumerate(values):
+        if not any(_takes(other, value, document) for j, other in enumerate(branches) if j != index):
+            return value
+    return values[0]
+
+
+def _takes(node: Any, value: Any, document: dict, depth: int = 0) -> bool:
+    """Whether schema ``node`` may take ``value`` (types, enums, required and known properties; a few levels deep)."""
+    if not isinstance(node, dict) or depth > 4:
+        return True
+    node, document, _ = _resolve(node, document)
+    for key in ("allOf",):
+        if node.get(key) and not all(_takes(part, value, document, depth + 1) for part in node[key]):
+            return False
+    if node.get("oneOf") or node.get("anyOf"):
+        return any(_takes(part, value, document, depth + 1) for part in node.get("oneOf") or node["anyOf"])
+    kinds = node.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    if node.get("nullable") and value is None:
+        return True
+    if kinds and not any(isinstance(value, PY_TYPES.get(k, ())) and not (isinstance(value, bool) and k != "boolean")
+                         for k in kinds):
+        return False
+    if "enum" in node and value not in node["enum"]:
+        return False
+    if isinstance(value, dict):
+        properties = node.get("properties") or {}
+        if any(key not in value for key in node.get("required") or ()):
+            return False
+        return all(_takes(properties[key], item, document, depth + 1) for key, item in value.items() if key in properties)
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return all(_takes(node["items"], item, document, depth + 1) for item in value)
+    return True
 
 
 def _distinct(values: list) -> list:
@@ -180,6 +224,8 @@ def _distinct(values: list) -> list:
 def _named(kind: str, name: str, where: str, ctx: Context) -> Any:
     if kind == "string" and name in ctx.echoes:
         return ctx.echoes[name]
+    if kind == "string" and name in ("id", "_id") and ctx.own_id and "[" not in where and where.count(".") <= 1:
+        return ctx.own_id  # the record a path addresses (GET /invoices/{invoiceId}) carries its id
     if kind == "string" and ID_NAME.match(name):
         return ctx.record_id(where)
     if kind in ("integer", "number") and TOTAL_NAME.match(name):

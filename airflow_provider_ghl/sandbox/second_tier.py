@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from starlette.responses import Response
+
 from airflow_provider_ghl.catalog import Operation, all_keys, get_operation, operations, versions_of
 from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
@@ -99,7 +101,12 @@ def answer(call: Call) -> Any:
             raise unprocessable(*problems)
     start, limit = _page(call)
     echoes = {**call.path, **({"locationId": call.location_id} if call.location_id else {})}
-    ctx = Context(seed=call.state.config.seed, path=f"{op.method} {op.path} {sorted(call.path.items())}",
+    own = [call.path[p.name] for p in op.path_params if not (op.location and op.location.name == p.name)]
+    ctx = Context(own_id=own[-1] if own else None, seed=call.state.config.seed,
+                  path=f"{op.method} {op.path} {sorted(call.path.items())}",
                   echoes=echoes, records_key=op.records_key, start=start, limit=limit)
     status, body = example_answer(op, ctx)
+    if status == 204 or status == 304:
+        call.state.stats[f"status:{status}"] += 1
+        return Response(status_code=status)  # HTTP allows no body here: the server would cut the connection
     return Reply(status, body)

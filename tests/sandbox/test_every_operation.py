@@ -8,6 +8,7 @@ wrong body type) and ``hook.call`` end to end.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -21,15 +22,25 @@ from airflow_provider_ghl.sandbox.second_tier import second_tier_forms
 from tests.openapi import to_json_schema
 from tests.sandbox.answers import assert_error_shape
 
-SPEC_ERRORS: dict[str, str] = {}
-"""Forms whose official answer schema cannot be met, (key, api) -> why. Kept empty unless the spec is at fault."""
+SPEC_ERRORS: dict[str, str] = {
+    r"schema type at \[.*'(code|country)'\]": "store's country codes: `type: number` with "
+                                               "`enum: [[\"US\", \"CA\", ...]]` (one list of strings): no value is valid",
+    r"schema oneOf at ": "`oneOf` between open objects that require nothing (SMS vs email template, Facebook "
+                              "account shapes, email verification results): every object is valid under both, so "
+                              "none is valid under `oneOf`",
+}
+"""Official answer schemas no answer can meet: a pattern of the validation failure -> why the spec is at fault."""
 
 VALUES = {"string": "abc123", "number": 1, "integer": 1, "boolean": True, "array": [], "object": {}}
 
 
 @cache
 def forms() -> list[Operation]:
-    return second_tier_forms()
+    """The second tier's forms, less the OAuth routes the sandbox serves itself (tests/sandbox/test_gateway.py)."""
+    from airflow_provider_ghl.sandbox import oauth
+
+    own = {(method, route.path) for route in oauth.routes(None) for method in route.methods}
+    return [op for op in second_tier_forms() if (op.method, op.path) not in own]
 
 
 @cache
@@ -72,6 +83,10 @@ def request_for(op: Operation, sandbox) -> tuple[str, dict, Any]:
     if op.body is not None and op.content_type == "application/json":
         if op.body.type == "object":
             body = {name: VALUES.get(op.body.properties.get(name, "string"), "abc123") for name in op.body.required}
+            if op.paging_style == "body_skip_limit":  # the page asked for, in the type the spec declares
+                for name, number in (("skip", 0), (op.pagination.get("limit_param", "limit"), 10)):
+                    if name in body:
+                        body[name] = str(number) if op.body.properties.get(name) == "string" else number
             if op.location and op.location.where == "body":
                 body[op.location.name] = sandbox.location_id
         else:
@@ -121,11 +136,13 @@ def test_every_second_tier_form_answers_its_official_schema(sandbox, tokens):
                 if schema is not None:
                     jsonschema.validate(response.json(), schema, cls=jsonschema.Draft7Validator)
             except jsonschema.ValidationError as error:
-                failures[where] = f"schema: {error.message[:200]} at {list(error.absolute_path)}"
-    unexplained = {where: why for where, why in failures.items() if where not in SPEC_ERRORS}
+                failures[where] = f"schema {error.validator} at {list(error.absolute_path)}: {error.message[:150]}"
+    unexplained = {where: why for where, why in failures.items() if not any(re.match(known, why) for known in SPEC_ERRORS)}
     assert not unexplained, f"{len(unexplained)} of {len(forms())}: " + "\n".join(
         f"{key} {api}: {why}" for (key, api), why in sorted(unexplained.items())[:40])
-    assert len(SPEC_ERRORS) <= 10 and all(SPEC_ERRORS.values())
+    # Each documented spec error still occurs (else it is stale), and they stay few.
+    assert all(any(re.match(known, why) for why in failures.values()) for known in SPEC_ERRORS)
+    assert len(failures) <= 20 and len(forms()) > 900, (len(failures), len(forms()))
 
 
 def _with_required_query() -> Operation:
@@ -209,5 +226,5 @@ def test_hook_call_runs_second_tier_operations_end_to_end(ghl_connections, token
     query = {"altId": sandbox.location_id, "altType": "location"}
     invoice = hook.call("get_invoice", invoice_id="inv1", query=query)
     assert invoice["_id"] == "inv1"
-    listed = list(hook.paginate("invoices__list_invoices", query={**query, "limit": 2, "offset": 0}))
+    listed = list(hook.paginate("invoices__list_invoices", query={**query, "limit": 2, "offset": 0}, page_size=2))
     assert len(listed) == COLLECTION_SIZE
