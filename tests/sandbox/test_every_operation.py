@@ -228,3 +228,27 @@ def test_hook_call_runs_second_tier_operations_end_to_end(ghl_connections, token
     assert invoice["_id"] == "inv1"
     listed = list(hook.paginate("invoices__list_invoices", query={**query, "limit": 2, "offset": 0}, page_size=2))
     assert len(listed) == COLLECTION_SIZE
+
+
+def test_another_locations_id_is_a_403(sandbox, tokens):
+    op = next(o for o in forms() if o.method == "GET" and o.location and o.location.where == "query"
+              and "location" in o.token_types)
+    path, query, body = request_for(op, sandbox)
+    response = send(sandbox, op, tokens["location"], path, {**query, op.location.name: "anotherLocation0001"}, body)
+    assert_error_shape(response.json(), 403, "location")
+
+
+def test_faults_and_rate_limits_take_second_tier_operations_too(sandbox, tokens):
+    from tests.conftest import restore_defaults
+
+    op = get_operation("get_invoice", "v2")
+    path, query, body = request_for(op, sandbox)
+    try:
+        sandbox.configure(faults={"rate": 1.0, "kinds": {"503": 1}, "routes": [op.key], "seed": 1})
+        assert_error_shape(send(sandbox, op, tokens["location"], path, query, body).json(), 503)
+        sandbox.configure(faults={"rate": 0.0, "routes": []}, rate_limits={"enabled": True, "burst_max": 1})
+        first = send(sandbox, op, tokens["location"], path, query, body)
+        assert first.status_code == 200 and first.headers["X-RateLimit-Max"] == "1"
+        assert_error_shape(send(sandbox, op, tokens["location"], path, query, body).json(), 429)
+    finally:
+        restore_defaults(sandbox)
