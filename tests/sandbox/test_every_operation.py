@@ -194,7 +194,7 @@ def test_the_version_header_picks_the_form(sandbox, tokens):
     v2 = {op.key: op for op in forms() if op.api == "v2"}
     op = next(op for op in forms() if op.api == "v3" and op.key in v2 and v2[op.key].path == op.path
               and op.method == "GET" and _properties(op) and _properties(op) != _properties(v2[op.key]))
-    path, query, body = request_for(op, sandbox)
+    path, query, _body = request_for(op, sandbox)
     for version, api in (("v3", "v3"), ("2021-07-28", "v2"), ("legacy", "v2")):
         form = get_operation(op.key, api)
         response = httpx.get(sandbox.base_url + path, params=query,
