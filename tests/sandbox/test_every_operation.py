@@ -255,3 +255,30 @@ def test_faults_and_rate_limits_take_second_tier_operations_too(sandbox, tokens)
         assert_error_shape(send(sandbox, op, tokens["location"], path, query, body).json(), 429)
     finally:
         restore_defaults(sandbox)
+
+
+def test_requests_the_124_take_never_reach_the_second_tier(monkeypatch):
+    from starlette.testclient import TestClient
+
+    from airflow_provider_ghl.sandbox import second_tier
+    from airflow_provider_ghl.sandbox.app import create_app
+    from airflow_provider_ghl.sandbox.areas import seed_world
+    from airflow_provider_ghl.sandbox.config import SandboxConfig
+    from airflow_provider_ghl.sandbox.state import SandboxState
+    from airflow_provider_ghl.sandbox.webhooks import Webhooks
+
+    consulted: list[str] = []
+    real = second_tier.SecondTier.match
+    monkeypatch.setattr(second_tier.SecondTier, "match",
+                        lambda self, method, path, version: consulted.append(path) or real(self, method, path, version))
+    state = SandboxState(SandboxConfig(contacts=5), seeder=seed_world, webhooks=Webhooks())
+    state.config.rate_limits.enabled = False
+    client = TestClient(create_app(state))
+    headers = {"Authorization": f"Bearer {state.pit_full}", "Version": "2021-07-28"}
+    contact = next(iter(state.table("contacts")))
+    assert client.get(f"/contacts/{contact}", headers=headers).status_code == 200
+    assert client.get(f"/locations/{state.location_id}", headers=headers).status_code == 200
+    assert consulted == []
+    assert client.get("/invoices/inv1", params={"altId": state.location_id, "altType": "location"},
+                      headers=headers).status_code in (200, 401)
+    assert consulted == ["/invoices/inv1"]
