@@ -6,8 +6,8 @@ else a value driven by the type (``format``, ``enum``, bounds). Ids are derived 
 request path, values named like a path parameter echo the request's, and lists honour ``limit``/``offset``
 (or ``page``/``pageSize``) with totals where the schema has them, so a client's pagination ends.
 
-The schemas are read from ``reference/`` (HighLevel's files, next to the package in a checkout) on the
-first second-tier request; without them (an installed wheel) the answer is an empty object.
+The schemas come from ``schemas.json.gz`` beside this module (HighLevel's success responses, copied from
+``reference/`` by ``tools/build_sandbox_schemas.py``), read on the first second-tier request.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from airflow_provider_ghl.catalog import Operation
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+SCHEMAS_FILE = Path(__file__).with_name("schemas.json.gz")
 COLLECTION_SIZE = 3
 """How many records every generated collection holds (across its pages)."""
 MAX_DEPTH = 8
@@ -35,19 +35,25 @@ PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "n
                                          "boolean": (bool,), "array": (list,), "object": (dict,)}
 
 
-def spec_file(op: Operation) -> Path:
-    return REFERENCE / ("openapi-v3" if op.api == "v3" else "openapi") / (
-        f"{op.area}-v3.json" if op.api == "v3" else f"{op.area}.json")
+def spec_name(op: Operation) -> str:
+    """``op``'s spec file under ``reference/`` (``openapi/invoices.json``, ``openapi-v3/invoices-v3.json``)."""
+    return f"openapi-v3/{op.area}-v3.json" if op.api == "v3" else f"openapi/{op.area}.json"
 
 
 @cache
-def _document(path: Path) -> dict | None:
-    return json.loads(path.read_text()) if path.exists() else None
+def _schemas() -> dict:
+    import gzip
+
+    return json.loads(gzip.decompress(SCHEMAS_FILE.read_bytes()))
+
+
+def _document(name: str) -> dict | None:
+    return _schemas()["documents"].get(name)
 
 
 def success_schema(op: Operation) -> tuple[int, dict | None, dict | None]:
     """(status, schema, its document) of ``op``'s success answer per its spec (schema ``None``: no JSON body)."""
-    document = _document(spec_file(op))
+    document = _document(spec_name(op))
     if document is None:
         return op.success_status, None, None
     responses = document["paths"].get(op.path, {}).get(op.method.lower(), {}).get("responses", {})
@@ -86,7 +92,7 @@ def _resolve(node: dict, document: dict) -> tuple[dict, dict, str | None]:
     if not ref:
         return node, document, None
     if not ref.startswith("#"):
-        document = _document(REFERENCE / "common" / "common-schemas.json") or {"components": {"schemas": {}}}
+        document = _schemas()["common"]
     target = document.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
     return target, document, ref
 

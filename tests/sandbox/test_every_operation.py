@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 
 from airflow_provider_ghl.catalog import Operation, get_operation
-from airflow_provider_ghl.sandbox.examples import COLLECTION_SIZE, spec_file
+from airflow_provider_ghl.sandbox.examples import COLLECTION_SIZE, spec_name
 from airflow_provider_ghl.sandbox.second_tier import second_tier_forms
-from tests.openapi import to_json_schema
+from tests.openapi import REFERENCE, to_json_schema
 from tests.sandbox.answers import assert_error_shape
 
 SPEC_ERRORS: dict[str, str] = {
@@ -49,7 +49,8 @@ def _read(path) -> dict:
 
 
 def document(op: Operation) -> dict:
-    return _read(spec_file(op))
+    """The official spec of ``op``'s version, from ``reference/`` (not the sandbox's packaged copy)."""
+    return _read(REFERENCE / spec_name(op))
 
 
 def schema_of(op: Operation, status: int) -> dict | None:
@@ -282,3 +283,15 @@ def test_requests_the_124_take_never_reach_the_second_tier(monkeypatch):
     assert client.get("/invoices/inv1", params={"altId": state.location_id, "altType": "location"},
                       headers=headers).status_code in (200, 401)
     assert consulted == ["/invoices/inv1"]
+
+
+def test_the_packaged_answer_schemas_are_what_the_tool_makes():
+    import importlib.util
+
+    from airflow_provider_ghl.sandbox.examples import SCHEMAS_FILE
+
+    tool_file = REFERENCE.parent / "tools" / "build_sandbox_schemas.py"
+    spec = importlib.util.spec_from_file_location("build_sandbox_schemas", tool_file)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert SCHEMAS_FILE.read_bytes() == tool.encoded(tool.build()), "run python tools/build_sandbox_schemas.py"
