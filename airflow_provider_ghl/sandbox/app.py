@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_ghl.catalog import Operation, operations
+from airflow_provider_ghl.sandbox import second_tier
 from airflow_provider_ghl.sandbox.areas import load_areas
 from airflow_provider_ghl.sandbox.bodies import BodyTooLarge, capped, declared_length, parse_json
 from airflow_provider_ghl.sandbox.control import ControlAccess
@@ -106,7 +107,9 @@ class Gateway:
             )
             handler = HANDLERS.get(op.key)
             if handler is None:
-                raise ApiError(501, f"{op.key} is not implemented by the sandbox", "Not Implemented")
+                if op.key in operations():
+                    raise ApiError(501, f"{op.key} is not implemented by the sandbox", "Not Implemented")
+                handler = second_tier.answer  # every other operation of the specs: the spec's example
             webhooks = state.webhooks
             before = webhooks.before(call) if webhooks.subscriptions else None
             result = handler(call)
@@ -145,11 +148,14 @@ class Gateway:
         version = request.headers.get("version")
         if not version:
             raise bad_request("Version header was not found")
-        if version not in SUPPORTED_VERSIONS:
+        if version not in SUPPORTED_VERSIONS and not (version == "legacy" and op.key not in operations()):
+            # HighLevel's ``legacy`` header is taken by the second tier (as its v2 form); the 124 keep their list.
             raise bad_request(f"Version {version!r} is not supported; use {op.version}")
 
     @staticmethod
     async def _body(request: Request, op: Operation) -> Any:
+        if op.content_type != "application/json":
+            return None  # a multipart upload or a form (second tier only): not read as JSON
         return parse_json(await request.body())
 
     def _location(self, op: Operation, request: Request, query: dict, body: Any, token) -> str | None:
@@ -182,7 +188,7 @@ class Gateway:
             and not (op.location and op.location.name == param.name)
             and not (op.pagination.get("offset_param") == param.name or op.pagination.get("limit_param") == param.name)
         ]
-        if op.body is not None and op.body.type == "object":
+        if op.body is not None and op.body.type == "object" and op.content_type == "application/json":
             if body is not None and not isinstance(body, dict):
                 problems.append("body must be an object")
             else:
@@ -192,6 +198,13 @@ class Gateway:
             raise unprocessable(*problems)
 
 
+def _version(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"version":
+            return value.decode("latin-1")
+    return None
+
+
 def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGIApp:
     """The sandbox as an ASGI app over ``state``: catalog routes, OAuth, the control surface (guarded by ``access``)."""
     from airflow_provider_ghl.sandbox import control, oauth, webhooks
@@ -199,7 +212,12 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
     access = access or ControlAccess()
     load_areas()
     gateway = Gateway(state)
-    router = CatalogRouter(list(operations().values()))
+    own_routes = [*oauth.routes(state), *control.routes(state, access),
+                  *webhooks.routes(state, control.guard(access))]
+    second = second_tier.SecondTier(
+        (method, route.path) for route in own_routes for method in (getattr(route, "methods", None) or ()))
+    seed = list(operations().values())
+    router = CatalogRouter(seed + second.shadowed_by(CatalogRouter(seed)))
 
     async def not_found_route(request: Request, exc: Exception) -> Response:
         return error_response(no_route(request.method, request.url.path, getattr(exc, "status_code", 404)))
@@ -218,8 +236,7 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
         return error_response(internal_error())
 
     others = Starlette(
-        routes=[*oauth.routes(state), *control.routes(state, access),
-                *webhooks.routes(state, control.guard(access))],
+        routes=own_routes,
         exception_handlers={404: not_found_route, 405: not_found_route, ApiError: api_error,
                             HTTPException: http_error, Exception: unexpected},
     )
@@ -245,6 +262,10 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
             await refuse(no_route(scope["method"], path), scope, receive, send)
             return
         found = router.match(scope["method"], path)
+        if found is None or scope["method"] not in found[0]:
+            # Not one of the 124 (only now is the second tier loaded): every other operation of the specs.
+            other = second.match(scope["method"], path, _version(scope))
+            found = other or found
         if found is None:
             if has_encoded_slash(path):
                 # Starlette routes the decoded path, where %2F became a separator: it never sees these.

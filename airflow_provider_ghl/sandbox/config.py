@@ -148,11 +148,13 @@ def fault_kinds(value: Any) -> str | None:
 
 
 def operation_keys(value: Any) -> str | None:
-    from airflow_provider_ghl.catalog import operations
+    from airflow_provider_ghl.catalog import all_keys, operations
 
     if not isinstance(value, list) or not all(isinstance(key, str) for key in value):
         return "must be a list of operation keys"
     unknown = sorted(set(value) - set(operations()))
+    if unknown:  # the second tier's keys too (read only when a key is not one of the 124)
+        unknown = sorted(set(unknown) - set(all_keys()))
     return f"has unknown operation keys {unknown}" if unknown else None
 
 
