@@ -2,7 +2,7 @@
 
 ::
 
-    from airflow.sdk import dag
+    from airflow.sdk import dag, task
     from airflow_provider_ghl.assets import ghl_asset, ghl_events
 
     @dag(schedule=[ghl_asset("ve9EPM428h8vShlRW1KT", "contacts")])
@@ -10,7 +10,7 @@
         @task
         def handle(triggering_asset_events=None):
             for event in ghl_events(triggering_asset_events):
-                print(event["event_type"], event["record_id"])
+                print(event["source"], event["event_type"], event["record_ids"])
 
 Both feeds land on the same asset: the webhook receiver (``POST /ghl/webhooks`` on the API server) and
 the polling event triggers (``ghl_asset(..., watchers=[AssetWatcher(...)])``). ``ghl_events`` reads
