@@ -28,9 +28,6 @@ CATALOG_FILE = Path(__file__).with_name("catalog.json")
 SPEC_FILE = Path(__file__).with_name("catalog_spec.json.gz")
 """The second tier: every other operation of the v2 and v3 specs, and the seed's v3 forms (loaded lazily)."""
 API_SPECS = ("v2", "v3")
-PAGER_STYLES = frozenset({"none", "single_page", "time_window", "offset", "body_skip_limit", "search_after",
-                          "start_after", "start_after_date", "last_message_id"})
-"""The pagination styles ``hooks.paging.Pager`` walks; the catalog also names ``page`` (page numbers), not walked yet."""
 
 
 @dataclass(frozen=True, slots=True)

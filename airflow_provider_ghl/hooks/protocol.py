@@ -41,7 +41,6 @@ from typing import Any
 import httpx
 
 from airflow_provider_ghl.catalog import (
-    PAGER_STYLES,
     Operation,
     UnknownOperationError,
     api_choice,
@@ -70,7 +69,7 @@ from airflow_provider_ghl.hooks.actions import DeadlineExceeded, Emit, Send, Sle
 from airflow_provider_ghl.hooks.answers import read_answer
 from airflow_provider_ghl.hooks.auth import Settings, TokenManager
 from airflow_provider_ghl.hooks.pacing import RatePacer
-from airflow_provider_ghl.hooks.paging import Pager
+from airflow_provider_ghl.hooks.paging import PAGINATORS, Pager
 from airflow_provider_ghl.hooks.policy import RequestPolicy
 
 # Failures where the request certainly did not reach HighLevel.
@@ -417,7 +416,7 @@ class RequestFlows:
         op = prepared.op
         if not op.is_collection:
             raise GHLInputError(f"{op.key} does not return a collection; use call()", operation=op.key)
-        if op.paging_style not in PAGER_STYLES:  # before any request, not after the first page
+        if op.paging_style not in PAGINATORS:  # before any request, not after the first page (``page``: not yet)
             raise GHLInputError(f"{op.key} pages by {op.paging_style} numbers, which paginate() does not walk yet",
                                 operation=op.key, hint="Use call() with the page parameter, one page at a time.")
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
