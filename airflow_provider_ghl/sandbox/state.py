@@ -12,12 +12,9 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from airflow_provider_ghl.sandbox.config import SandboxConfig
-
-if TYPE_CHECKING:
-    from airflow_provider_ghl.sandbox.webhooks import Webhooks
 
 ID_ALPHABET = string.ascii_letters + string.digits
 ALL_SCOPES_EXTRA = ("oauth.readonly", "oauth.write")
@@ -81,6 +78,20 @@ class RateWindow:
     daily_started: float = 0.0
 
 
+class WebhookSender(Protocol):
+    """What the gateway asks of the webhook sender (``sandbox.webhooks.Webhooks``), named here so that the state,
+    which everything imports, imports none of the sender's modules."""
+
+    subscriptions: list[Any]
+
+    @property
+    def public_key(self) -> str: ...
+
+    def before(self, call: Any) -> dict[str, dict] | None: ...
+
+    def after(self, call: Any, before: dict[str, dict], answer: Any) -> None: ...
+
+
 Seeder = Callable[["SandboxState"], None]
 """Fills a fresh world with records: ``areas.seed_world``, handed in (required, so no caller gets an empty
 world by forgetting it) because the state must not depend on the areas that depend on it."""
@@ -90,7 +101,7 @@ class SandboxState:
     """Everything the sandbox knows; ``reset()`` rebuilds it from the seed, records by ``seeder``."""
 
     def __init__(self, config: SandboxConfig | None = None, anchor: datetime | None = None, *,
-                 seeder: Seeder, webhooks: Webhooks) -> None:
+                 seeder: Seeder, webhooks: WebhookSender) -> None:
         self.seeder = seeder
         self.config = config or SandboxConfig()
         self.anchor = anchor
