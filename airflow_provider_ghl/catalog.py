@@ -516,21 +516,5 @@ def get_operation(key: str, version: str | None = None) -> Operation:
     )
 
 
-TIMESTAMP_FIELDS = (("dateAdded", "dateUpdated"), ("createdAt", "updatedAt"))
-"""The created/changed field pairs HighLevel's records use, for operations whose timestamps nobody curated."""
-
-
-def record_timestamps(op: Operation) -> Timestamps | None:
-    """When ``op``'s records were created and changed: the catalog's curated answer for the 124 (which may be
-    ``None`` on purpose), else derived from the spec's ``record_fields``; ``None``: select by id/fingerprint."""
-    if op.timestamps is not None or op.key in operations():
-        return op.timestamps
-    fields = set(op.record_fields)
-    for created, updated in TIMESTAMP_FIELDS:
-        if created in fields or updated in fields:
-            return Timestamps(created if created in fields else None, updated if updated in fields else None)
-    return None
-
-
 def by_kind(kind: Kind) -> list[Operation]:
     return [op for op in operations().values() if op.kind == kind]

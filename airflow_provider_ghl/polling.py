@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import takewhile
 from typing import Any
 
-from airflow_provider_ghl.catalog import Incremental, get_operation, record_timestamps
+from airflow_provider_ghl.catalog import Incremental, get_operation
 
 WATCHES = ("new", "updated")
 MILLISECOND = timedelta(milliseconds=1)
@@ -136,7 +136,7 @@ class CollectionPoll:
     field_name: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        timestamps = record_timestamps(get_operation(self.operation))
+        timestamps = get_operation(self.operation).timestamps
         self.field_name = timestamps.field_for(self.watch) if timestamps else None
 
     @property

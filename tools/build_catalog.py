@@ -52,6 +52,13 @@ CREATED_FIELDS = ("dateAdded", "createdAt")
 UPDATED_FIELDS = ("dateUpdated", "updatedAt")
 
 
+def derived_timestamps(fields: list[str] | tuple[str, ...]) -> dict[str, str | None] | None:
+    """When records with these fields were created and last changed, by HighLevel's names for both."""
+    created = next((name for name in CREATED_FIELDS if name in fields), None)
+    updated = next((name for name in UPDATED_FIELDS if name in fields), None)
+    return {"created": created, "updated": updated} if created or updated else None
+
+
 def load_overrides(path: Path = OVERRIDES) -> dict:
     return json.loads(path.read_text())
 
@@ -162,11 +169,7 @@ def add_record_facts(operations: list[dict], overrides: dict) -> None:
     for op in operations:
         key = op["key"]
         fields = by_key[op["columns_from"]]["record_fields"] if op["columns_from"] else op["record_fields"]
-        derived = None
-        if op["records_key"] is not None:
-            created = next((name for name in CREATED_FIELDS if name in fields), None)
-            updated = next((name for name in UPDATED_FIELDS if name in fields), None)
-            derived = {"created": created, "updated": updated} if created or updated else None
+        derived = derived_timestamps(fields) if op["records_key"] is not None else None
         op["timestamps"] = override(overrides, key, "timestamps", derived)
         carries = "customFields" in fields or "customFields" in ((op["body"] or {}).get("properties") or {})
         model = model_of_area.get(op["area"]) if carries else None

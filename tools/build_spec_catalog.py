@@ -143,8 +143,7 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         # A GET answering one list (beside counts and meta) is a collection even with no paging parameter.
         if paging["style"] != "none" or (method == "GET" and len(arrays) == 1 and not objects):
             records_key = arrays[0] if len(arrays) == 1 else None
-    if records_key is None:
-        record_key, _ = bc.record_shape(spec, common, response, None)
+    record_key, record_fields = bc.record_shape(spec, common, response, records_key)
     if records_key is not None and paging["style"] == "none":
         paging = {"style": "single_page"}  # a list with no paging parameter comes whole
     searching = "search" in path.rsplit("/", 1)[-1].lower() or "search" in (operation.get("operationId") or "")
@@ -160,6 +159,8 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         "company": placement("companyId", path_params, declared, body),
         "content_type": content_type, "success_status": int(success), "records_key": records_key, "record_key": record_key,
         "answer": bc.answer_kind(operation["responses"].get(success, {}), resolved, records_key),
+        "record_fields": list(record_fields),
+        "timestamps": bc.derived_timestamps(record_fields) if records_key is not None else None,
         "operation_id": operation.get("operationId"), "deprecated": bool(operation.get("deprecated")),
     }
     return data
@@ -325,7 +326,7 @@ def seed_form(seeded: dict, v3: dict | None) -> dict | None:
     merged.pop("area", None)
     # Product facts, checked against HighLevel for the seed (searches and upserts are idempotent, where records
     # sit where the spec's response schema is vague): v3 is assumed to answer in the same shape.
-    for fact in ("idempotent", "records_key", "record_key", "token_types"):
+    for fact in ("idempotent", "records_key", "record_key", "token_types", "record_fields", "timestamps"):
         merged[fact] = seeded[fact]
     if not merged["scopes"]:  # v3's file declares no security for it either (bulk tags): the seed's scopes hold
         merged["scopes"] = seeded["scopes"]

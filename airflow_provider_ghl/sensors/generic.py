@@ -6,8 +6,8 @@ is an argument (``airflow_provider_ghl.generic.AnyOperation``) and so is the kin
 
 - ``poll="record"``: the record exists (``record_key`` of the answer) and ``condition(record)`` holds;
 - ``poll="collection"``: records new or changed since a watermark, as the named collection sensors;
-  operations outside the 124 carry no curated timestamps, so unless their schema's records have
-  ``dateAdded``/``createdAt``... (``catalog.record_timestamps``) each record is delivered once by its id,
+  outside the 124, the catalog's ``timestamps`` come from the spec's record schema
+  (``dateAdded``/``createdAt``...); where it has none, each record is delivered once by its id,
   and changes (``watch="updated"``) by its fingerprint, with the cursor in an Airflow Variable;
 - ``poll="response"``: ``condition(answer)`` holds over the whole answer.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_ghl.catalog import get_operation, record_timestamps
+from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.generic import GENERIC_TEMPLATE_FIELDS, AnyOperation
 from airflow_provider_ghl.polling import MemoryCursor
 from airflow_provider_ghl.sensors.base import GHLCollectionSensor, GHLSensor
@@ -113,6 +113,6 @@ class GHLOperationSensor(AnyOperation, GHLCollectionSensor):
     def interval(self, context: Context) -> tuple[str, str] | None:
         # Records without timestamps cannot be selected by the data interval: the id/fingerprint cursor, which
         # the poll only loads and keeps when there is no interval, delivers each record once instead.
-        if record_timestamps(get_operation(self.op.key)) is None:
+        if get_operation(self.op.key).timestamps is None:
             return None
         return super().interval(context)

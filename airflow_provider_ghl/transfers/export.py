@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import msgspec
 from airflow.sdk import BaseOperator
 
-from airflow_provider_ghl.catalog import get_operation, record_timestamps
+from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW, TimeWindowPaginator
 from airflow_provider_ghl.polling import parse_timestamp
@@ -210,7 +210,7 @@ class GHLExportOperator(BaseOperator):
 
     @property
     def timestamp_field(self) -> str | None:
-        timestamps = record_timestamps(get_operation(self.operation))  # second tier: from its record fields
+        timestamps = get_operation(self.operation).timestamps
         return timestamps.field_for(self.watch) if timestamps else None
 
     @cached_property

@@ -3,12 +3,13 @@ pages, in the chosen version's request shape; incremental only where the records
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
-from airflow_provider_ghl.catalog import Timestamps, get_operation, record_timestamps
+from airflow_provider_ghl.catalog import Timestamps, get_operation
 from airflow_provider_ghl.exceptions import GHLInputError, GHLUnknownOperationError
 from airflow_provider_ghl.transfers.export import GHLExportOperator
 from tests.conftest import task_context
@@ -40,9 +41,11 @@ def test_a_second_tier_list_exports_every_record_once(hostile, tmp_path, api_ver
 
 
 def test_incremental_needs_timestamps_and_says_to_export_in_full(hostile, tmp_path):
+    untimed = get_operation("available_numbers")  # its records carry no creation or change time
+    assert untimed.is_collection and untimed.timestamps is None
     with pytest.raises(GHLInputError, match="mode='full'"):
-        GHLExportOperator(task_id="x", operation="invoices__list_invoices", path=str(tmp_path / "x.jsonl"),
-                          query=QUERY, ghl_conn_id="ghl_hostile")
+        GHLExportOperator(task_id="x", operation="available_numbers", path=str(tmp_path / "x.jsonl"),
+                          ghl_conn_id="ghl_hostile")
     with pytest.raises(GHLUnknownOperationError, match="Did you mean"):
         GHLExportOperator(task_id="x", operation="list_invoicez", path=str(tmp_path / "x.jsonl"), mode="full")
     with pytest.raises(GHLInputError, match="one record"):
@@ -50,13 +53,31 @@ def test_incremental_needs_timestamps_and_says_to_export_in_full(hostile, tmp_pa
     assert hostile.sent() == []
 
 
+def test_a_second_tier_list_with_timestamps_exports_the_interval(hostile, tmp_path):
+    from datetime import UTC, datetime
+
+    invoices = [{"_id": f"inv{n:04d}", "createdAt": f"2026-01-0{n + 1}T12:00:00.000Z",
+                 "updatedAt": f"2026-01-0{n + 1}T12:00:00.000Z"} for n in range(6)]
+    hostile.route("GET", "/invoices/", pages(invoices))
+    target = tmp_path / "invoices.jsonl"
+    interval = (datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 4, tzinfo=UTC))
+    result = GHLExportOperator(task_id="invoices", operation="invoices__list_invoices", path=str(target),
+                               query=QUERY, ghl_conn_id="ghl_hostile").execute(task_context("invoices", interval=interval))
+    assert result["count"] == 2
+    assert [json.loads(line)["_id"] for line in target.read_text().splitlines()] == ["inv0001", "inv0002"]
+
+
 def test_second_tier_timestamps_come_from_the_record_schema_and_the_seed_keeps_its_curated_ones():
-    listing = get_operation("invoices__list_invoices")
-    assert record_timestamps(listing) is None  # the spec lists no record fields for it
-    stamped = dataclasses.replace(listing, record_fields=("_id", "createdAt", "updatedAt", "total"))
-    assert record_timestamps(stamped) == Timestamps("createdAt", "updatedAt")
-    added_only = dataclasses.replace(listing, record_fields=("id", "dateAdded"))
-    assert record_timestamps(added_only) == Timestamps("dateAdded", None)
-    campaigns = get_operation("list_campaigns")  # a seed list whose missing timestamps are the catalog's answer
-    assert record_timestamps(dataclasses.replace(campaigns, record_fields=("id", "dateAdded"))) is None
-    assert record_timestamps(get_operation("search_contacts")) == get_operation("search_contacts").timestamps
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    from build_catalog import derived_timestamps
+
+    # One rule for both tiers, applied when the catalog is built.
+    assert derived_timestamps(["_id", "createdAt", "updatedAt", "total"]) == {"created": "createdAt", "updated": "updatedAt"}
+    assert derived_timestamps(["id", "dateAdded"]) == {"created": "dateAdded", "updated": None}
+    assert derived_timestamps(["id", "name"]) is None
+    assert get_operation("invoices__list_invoices").timestamps == Timestamps("createdAt", "updatedAt")
+    assert get_operation("invoices__list_invoices", "v3").timestamps == Timestamps("createdAt", "updatedAt")
+    # A seed operation keeps its curated answer in both versions (list_campaigns: none, on purpose).
+    for version in ("v2", "v3"):
+        assert get_operation("list_campaigns", version).timestamps is None
+        assert get_operation("search_contacts", version).timestamps == get_operation("search_contacts").timestamps
