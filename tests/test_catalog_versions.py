@@ -212,7 +212,7 @@ def test_a_scope_the_token_lacks_is_refused_for_new_operations(hostile, monkeypa
     assert hostile.sent() == []
 
 
-def test_paginate_walks_a_new_operation_and_refuses_page_numbers_up_front(hostile, hook):
+def test_paginate_walks_new_operations_by_offset_and_by_page_number(hostile, hook):
     op = get_operation("get_forms")  # GET /forms/, skip/limit in the query, records under "forms"
     assert (op.paging_style, op.pagination["offset_param"], op.records_key) == ("offset", "skip", "forms")
     pages = {"0": [{"id": "f1"}, {"id": "f2"}], "2": [{"id": "f3"}]}
@@ -221,10 +221,12 @@ def test_paginate_walks_a_new_operation_and_refuses_page_numbers_up_front(hostil
     assert [r.query for r in hostile.sent()] == [{"locationId": LOCATION_ID, "limit": "2", "skip": "0"},
                                                  {"locationId": LOCATION_ID, "limit": "2", "skip": "2"}]
     hostile.clear()
-    assert get_operation("voice_ai__get_agents").paging_style == "page"  # page + pageSize: not walked yet
-    with pytest.raises(GHLInputError, match="does not walk yet"):
-        list(hook.paginate("voice_ai__get_agents"))
-    assert hostile.sent() == []
+    assert get_operation("voice_ai__get_agents").paging_style == "page"  # page + pageSize, the answer's total
+    agents = {"1": [{"id": "a1"}, {"id": "a2"}], "2": [{"id": "a3"}]}
+    hostile.route("GET", "/voice-ai/agents",
+                  lambda request: Reply(200, {"agents": agents[request.query["page"]], "total": 3}))
+    assert [record["id"] for record in hook.paginate("voice_ai__get_agents", page_size=2)] == ["a1", "a2", "a3"]
+    assert [r.query["page"] for r in hostile.sent()] == ["1", "2"]
 
 
 # -- the version choice: v2 and v3 forms of the 124 where their shapes differ ------------------------------------

@@ -36,6 +36,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 OUTPUT_NAME = "catalog_spec.json.gz"
 FALLBACK_VERSION = {"v2": "2021-07-28", "v3": "v3"}
 """The Version header where a spec file declares none at all for an operation nor any of its neighbours."""
+PAGE_SIZE_PARAMS = ("limit", "pageLimit", "pageSize", "perPage", "pageLength")
+"""The names a spec gives the page size beside a ``page`` number (the knowledge base crawler's is ``pageLength``)."""
 PAGING_PARAMS = ("limit", "offset", "skip", "page", "pageLimit", "startAfter", "startAfterId", "searchAfter",
                  "lastMessageId", "startAfterDate")
 DEFAULTS: dict[str, Any] = {
@@ -206,10 +208,12 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
     for offset in ("offset", "skip"):
         if offset in query and limit:
             return {"style": "offset", "offset_param": offset, "limit_param": limit, **cap(limit)}
-    size = next((n for n in ("limit", "pageLimit", "pageSize", "perPage") if n in query or n in fields), None)
-    if ("page" in query or "page" in fields) and size:  # a lone ``page`` is something else (OAuth's return page)
-        # Page numbers: a style hooks.paging.Pager does not walk yet, so paginate() refuses it up front.
-        return {"style": "page", "page_param": "page", "limit_param": size}
+    size = next((n for n in PAGE_SIZE_PARAMS if n in query), None)
+    if "page" in query and size:  # a lone ``page`` is something else (OAuth's return page, saas-locations' answer)
+        # Page numbers: 1, 2, ..., or 0, 1, ... where the spec's ``page`` starts at 0 (phone numbers).
+        schema = query["page"].get("schema") or {}
+        first = 0 if 0 in (schema.get("minimum"), schema.get("default")) else 1
+        return {"style": "page", "page_param": "page", "limit_param": size, "first_page": first, **cap(size)}
     return {"style": "none"}
 
 

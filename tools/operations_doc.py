@@ -26,8 +26,8 @@ Columns: **v2** / **v3**: the method and path in HighLevel's v2 (`reference/open
 (`reference/openapi-v3/`) specs (`-`: not in that spec); **Version**: the `Version` header each form sends
 (`api_version=` or the connection's `api_version` picks the form; without one the v2 form is sent, or the
 v3 one for operations only v3 has); **Scopes**: what the token needs (v2 form; v3's where it differs);
-**Paging**: how `paginate` walks it (`none`: one object; `page`: page numbers, not walked yet, call page
-by page).
+**Paging**: how `paginate` walks it (`none`: one object; `single_page`: the whole list in one answer; `page`:
+page numbers up to the answer's total).
 
 {count} operations.
 

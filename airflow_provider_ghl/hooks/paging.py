@@ -301,6 +301,41 @@ class LastMessageIdPaginator(Paginator):
         return cursor, PageRequest({**request.query, "lastMessageId": cursor}, request.body)
 
 
+@dataclass
+class PageNumberPaginator(Paginator):
+    """Page numbers (``pagination.page_param``) and a page size in the query. Pages count from
+    ``pagination.first_page`` (1, or 0 where the spec numbers them from 0); paging ends on a short page, or once
+    the pages read cover the total the answer reports (``meta.total``, ``total``, ``count``)."""
+
+    style: ClassVar[str] = "page"
+
+    @property
+    def first_page(self) -> int:
+        return self.op.pagination.get("first_page", 1)
+
+    def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
+        name = self.op.pagination["page_param"]
+        given = query.setdefault(name, self.first_page)
+        if isinstance(given, bool) or not str(given).isdigit() or int(given) < self.first_page:
+            raise GHLInputError(f"query.{name} must be a page number from {self.first_page}, got {given!r}",
+                                operation=self.op.key,
+                                hint=f"Leave {name} out to read from the first page, or pass the page to start at.")
+        query[name] = int(given)
+        return super().first(query, body)
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        if self.page_size is None:  # none asked for: HighLevel's default size is what its first page holds
+            self.page_size = len(records)
+        if self.short(records):
+            return None
+        name = self.op.pagination["page_param"]
+        number = request.query[name] + 1
+        total = total_of(data)
+        if total is not None and (number - self.first_page) * self.page_size >= total:
+            return None  # the pages so far hold the whole total: the next one would be empty
+        return number, PageRequest({**request.query, name: number}, request.body)
+
+
 PAGINATORS: dict[str, type[Paginator]] = {
     "none": Paginator,
     "single_page": Paginator,
@@ -311,6 +346,7 @@ PAGINATORS: dict[str, type[Paginator]] = {
     "search_after": SearchAfterPaginator,
     "start_after_date": StartAfterDatePaginator,
     "last_message_id": LastMessageIdPaginator,
+    "page": PageNumberPaginator,
 }
 
 

@@ -69,7 +69,7 @@ from airflow_provider_ghl.hooks.actions import DeadlineExceeded, Emit, Send, Sle
 from airflow_provider_ghl.hooks.answers import read_answer
 from airflow_provider_ghl.hooks.auth import Settings, TokenManager
 from airflow_provider_ghl.hooks.pacing import RatePacer
-from airflow_provider_ghl.hooks.paging import PAGINATORS, Pager
+from airflow_provider_ghl.hooks.paging import Pager
 from airflow_provider_ghl.hooks.policy import RequestPolicy
 
 # Failures where the request certainly did not reach HighLevel.
@@ -416,9 +416,6 @@ class RequestFlows:
         op = prepared.op
         if not op.is_collection:
             raise GHLInputError(f"{op.key} does not return a collection; use call()", operation=op.key)
-        if op.paging_style not in PAGINATORS:  # before any request, not after the first page (``page``: not yet)
-            raise GHLInputError(f"{op.key} pages by {op.paging_style} numbers, which paginate() does not walk yet",
-                                operation=op.key, hint="Use call() with the page parameter, one page at a time.")
         if max_records is not None and (not isinstance(max_records, int) or max_records < 1):
             raise GHLInputError(f"max_records must be a positive int, got {max_records!r}", operation=op.key)
         pager = Pager.start(op, prepared.query, prepared.body, page_size)

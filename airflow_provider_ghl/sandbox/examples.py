@@ -4,7 +4,8 @@ The 124 seed operations have stateful handlers; every other operation of the v2 
 by an example of its spec's success schema: the spec's ``example`` where it has one of the right type,
 else a value driven by the type (``format``, ``enum``, bounds). Ids are derived from the seed and the
 request path, values named like a path parameter echo the request's, and lists honour ``limit``/``offset``
-(or ``page``/``pageSize``) with totals where the schema has them, so a client's pagination ends.
+(or ``page`` numbers with their size, saying which page comes next) with totals where the schema has them, so a
+client's pagination ends.
 
 The schemas come from ``schemas.json.gz`` beside this module (HighLevel's success responses, copied from
 ``reference/`` by ``tools/build_sandbox_schemas.py``), read on the first second-tier request.
@@ -77,6 +78,8 @@ class Context:
     limit: int = COLLECTION_SIZE
     own_id: str | None = None
     """The id of the record the path addresses (its last path parameter), if any."""
+    page_fields: dict[str, Any] = field(default_factory=dict)
+    """Numbers a page-number answer carries about itself (``page``, ``nextPage``...), at its top or in ``meta``."""
     seen: tuple[str, ...] = field(default_factory=tuple)
 
     def page_size(self) -> int:
@@ -140,6 +143,9 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
     if kind is None and "properties" in node:
         kind = "object"
+    if kind in ("integer", "number") and where in (name, f"meta.{name}") and name in ctx.page_fields \
+            and (ctx.page_fields[name] is not None or node.get("nullable")):
+        return ctx.page_fields[name]
     if kind in ("string", "integer", "number") and name:
         special = _named(kind, name, where, ctx)
         if special is not None:

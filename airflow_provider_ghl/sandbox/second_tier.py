@@ -79,17 +79,24 @@ def _query_int(call: Call, name: str | None, default: int, minimum: int) -> int:
     return default if raw in (None, "") else integer(raw, name or "", minimum=minimum)
 
 
-def _page(call: Call) -> tuple[int, int]:
-    """(first record, page size) the request asks for, by the operation's pagination parameters or the body's."""
+def _page(call: Call) -> tuple[int, int, dict[str, Any]]:
+    """(first record, page size, the page's own fields) the request asks for, by the operation's pagination
+    parameters or the body's. Page-number answers say which page they are and which comes next, as HighLevel's do
+    (``page``/``pageSize``; ``meta.currentPage``/``nextPage``/``prevPage``); their total is the collection's."""
     paging = call.op.pagination
     style = paging.get("style")
     if style == "body_skip_limit":
         data = call.data
-        return integer(data.get("skip", 0), "skip"), integer(data.get("limit", COLLECTION_SIZE), "limit", minimum=1)
+        return integer(data.get("skip", 0), "skip"), integer(data.get("limit", COLLECTION_SIZE), "limit", minimum=1), {}
     limit = _query_int(call, paging.get("limit_param"), COLLECTION_SIZE, 1)
-    if paging.get("page_param"):
-        return (_query_int(call, paging["page_param"], 1, 1) - 1) * limit, limit
-    return _query_int(call, paging.get("offset_param"), 0, 0), limit
+    if style == "page":
+        first = paging.get("first_page", 1)
+        number = _query_int(call, paging["page_param"], first, first)
+        start = (number - first) * limit
+        following = number + 1 if start + limit < COLLECTION_SIZE else None
+        return start, limit, {"page": number, "currentPage": number, "pageSize": limit, "nextPage": following,
+                              "prevPage": number - 1 if number > first else None}
+    return _query_int(call, paging.get("offset_param"), 0, 0), limit, {}
 
 
 def answer(call: Call) -> Any:
@@ -99,12 +106,12 @@ def answer(call: Call) -> Any:
         problems = field_problems(call.body, op.body.properties)
         if problems:
             raise unprocessable(*problems)
-    start, limit = _page(call)
+    start, limit, page_fields = _page(call)
     echoes = {**call.path, **({"locationId": call.location_id} if call.location_id else {})}
     own = [call.path[p.name] for p in op.path_params if not (op.location and op.location.name == p.name)]
     ctx = Context(own_id=own[-1] if own else None, seed=call.state.config.seed,
                   path=f"{op.method} {op.path} {sorted(call.path.items())}",
-                  echoes=echoes, records_key=op.records_key, start=start, limit=limit)
+                  echoes=echoes, records_key=op.records_key, start=start, limit=limit, page_fields=page_fields)
     status, body = example_answer(op, ctx)
     if status == 204 or status == 304:
         call.state.stats[f"status:{status}"] += 1

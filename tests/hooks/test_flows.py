@@ -308,3 +308,16 @@ def test_a_flow_sends_with_the_policys_budget():
     run.call("get_contact", contact_id="c1")
     send = next(action for action in run.actions if isinstance(action, Send))
     assert send.budget is run.policy.budget and run.tokens.policy is run.flows.policy
+
+
+# -- paging by page number ----------------------------------------------------------------------------
+def test_page_numbers_are_walked_to_the_total_each_record_once():
+    def page(*names: str) -> httpx.Response:
+        return reply(200, {"submissions": [{"id": name} for name in names], "meta": {"total": 5}})
+
+    # Page 2 repeats "b" (a submission arrived at the top while paging): it is emitted once.
+    run = Scripted(replies=[page("a", "b"), page("b", "c"), page("d", "e")])
+    emitted = run.paginate("get_forms_submissions", page_size=2, query={"formId": "f1"})
+    assert [record["id"] for record in emitted] == ["a", "b", "c", "d", "e"]
+    assert [dict(parse_qsl(request.url.query.decode())) for request in run.requests()] == [
+        {"locationId": "loc1", "formId": "f1", "page": str(number), "limit": "2"} for number in (1, 2, 3)]

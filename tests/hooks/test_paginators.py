@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ghl.catalog import get_operation, operations
+from airflow_provider_ghl.catalog import all_keys, get_operation, versions_of
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.hooks.paging import (
     DEFAULT_WINDOW,
@@ -15,6 +15,7 @@ from airflow_provider_ghl.hooks.paging import (
     BodySkipLimitPaginator,
     LastMessageIdPaginator,
     OffsetPaginator,
+    PageNumberPaginator,
     Pager,
     PageRequest,
     Paginator,
@@ -36,8 +37,13 @@ def ids(*names: str, **fields: Any) -> list[dict]:
     return [{"id": name, **fields} for name in names]
 
 
+def catalog_styles() -> set[str]:
+    """The paging styles of every form of every operation (both tiers, both specs)."""
+    return {get_operation(key, version).paging_style for key in all_keys() for version in versions_of(key)}
+
+
 def test_every_style_of_the_catalog_has_its_class_in_the_table():
-    styles = {op.paging_style for op in operations().values()}
+    styles = catalog_styles()
     assert styles <= set(PAGINATORS), styles - set(PAGINATORS)
     for style, paginator in PAGINATORS.items():
         assert paginator.style == style or (style == "none" and paginator is Paginator)
@@ -104,6 +110,56 @@ def test_body_skip_limit_sends_strings_in_the_body():
     cursor, request = paginator.next({}, ids("a", "b"), request)
     assert cursor == 2 and request.body == {"emails": ["a@b.c"], "limit": "2", "skip": "2"}
     assert paginator.next({}, ids("c"), request) is None
+
+
+# -- page numbers ------------------------------------------------------------------------------------------
+def test_page_numbers_start_at_the_first_page_and_advance_by_one():
+    paginator = make("voice_ai__get_agents")  # GET /voice-ai/agents: page (from 1) + pageSize
+    assert isinstance(paginator, PageNumberPaginator)
+    request = paginator.first({"query": "sales"}, None)
+    assert request.query == {"query": "sales", "page": 1, "pageSize": 2}
+    cursor, request = paginator.next({"agents": ids("a", "b")}, ids("a", "b"), request)
+    assert cursor == 2 and request.query == {"query": "sales", "page": 2, "pageSize": 2}
+    assert paginator.next({}, ids("c"), request) is None  # a short page is the last
+
+
+def test_page_numbers_stop_once_the_pages_read_hold_the_total():
+    paginator = make("get_forms_submissions")  # meta.total, as HighLevel answers it
+    request = paginator.first({}, None)
+    page = {"submissions": ids("a", "b"), "meta": {"total": 5}}
+    cursor, request = paginator.next(page, page["submissions"], request)
+    cursor, request = paginator.next(page, ids("c", "d"), request)
+    assert cursor == 3  # 4 of 5 read: one more page
+    assert paginator.next({"meta": {"total": 6}}, ids("e", "f"), request) is None  # 6 of 6: no empty page asked
+    assert paginator.next({"total": 4}, ids("a", "b"), paginator.first({}, None)) == (
+        2, PageRequest({"page": 2, "limit": 2}, None))
+
+
+def test_page_numbers_from_zero_where_the_spec_starts_there():
+    paginator = make("active_numbers")  # phone numbers: page 0, 1, ... (the spec's minimum and default are 0)
+    assert paginator.op.pagination["first_page"] == 0
+    request = paginator.first({}, None)
+    assert request.query == {"page": 0, "pageSize": 2}
+    assert paginator.next({"total": 4}, ids("a", "b"), request)[0] == 1
+    assert paginator.next({"total": 2}, ids("a", "b"), request) is None  # page 0 held both
+
+
+def test_page_numbers_without_a_page_size_learn_highlevels_default_from_the_first_page():
+    paginator = make("get_forms_submissions", None)  # the spec caps no limit: HighLevel's default (20) applies
+    request = paginator.first({}, None)
+    assert request.query == {"page": 1}
+    twenty = ids(*map(str, range(20)))
+    cursor, request = paginator.next({}, twenty, request)
+    assert cursor == 2 and paginator.page_size == 20
+    assert paginator.next({}, ids("x"), request) is None
+
+
+def test_a_start_page_of_the_caller_is_kept_and_a_bad_one_refused():
+    paginator = make("voice_ai__get_agents")
+    assert paginator.first({"page": "3"}, None).query == {"page": 3, "pageSize": 2}
+    for bad in (0, "two", True, -1):
+        with pytest.raises(GHLInputError, match=r"query\.page must be a page number from 1"):
+            make("voice_ai__get_agents").first({"page": bad}, None)
 
 
 # -- cursors -----------------------------------------------------------------------------------------------
@@ -197,5 +253,5 @@ def test_every_style_of_the_catalog_has_its_own_unit_tests_here():
     from pathlib import Path
 
     made = set(re.findall(r'\bmake\("(\w+)"', Path(__file__).read_text()))
-    styles = {op.paging_style for op in operations().values()} - {"none"}
+    styles = catalog_styles() - {"none"}
     assert styles <= {get_operation(key).paging_style for key in made}, "a style without unit tests here"

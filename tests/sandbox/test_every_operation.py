@@ -234,6 +234,32 @@ def test_hook_call_runs_second_tier_operations_end_to_end(ghl_connections, token
     assert len(listed) == COLLECTION_SIZE
 
 
+def test_page_number_lists_page_to_their_total_each_record_once(ghl_connections, tokens, monkeypatch):
+    """Forms that page by ``page`` number (forms and surveys submissions, Voice AI agents and call logs, phone
+    numbers, crawled URLs): ``paginate`` walks them page by page to the answer's total, in both specs."""
+    from airflow_provider_ghl.hooks.ghl import GHLHook
+
+    sandbox = ghl_connections
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_ALL", json.dumps({
+        **sandbox.connection("full"), "password": tokens["location"],
+        "extra": {**sandbox.connection("full")["extra"], "scopes": " ".join(sorted(
+            {s for op in forms() for s in op.scopes}))}}))
+    hook = GHLHook(ghl_conn_id="ghl_all")
+    paged = [op for op in forms() if op.paging_style == "page" and op.is_collection]
+    assert {op.key for op in paged} >= {"get_forms_submissions", "get_surveys_submissions", "voice_ai__get_agents",
+                                        "get_call_logs", "active_numbers", "get_all_website_urls_data_by_knowledge_base"}
+    for op in paged:
+        sandbox.control("DELETE", "stats")
+        _path, query, _body = request_for(op, sandbox)
+        given = {k: v for k, v in query.items() if k not in op.pagination.values() and k != op.location.name}
+        records = list(hook.paginate(op.key, query=given, page_size=2, api_version=op.api,
+                                     **{p.argument: "abc123" for p in op.path_params if p.name != op.location.name}))
+        ids = [record.get("id") or record.get("_id") for record in records]
+        assert len(records) == COLLECTION_SIZE, (op.key, op.api, records)
+        assert None in ids or len(set(ids)) == COLLECTION_SIZE, (op.key, op.api, ids)  # phone numbers carry no id
+        assert sandbox.control("GET", "stats")[f"op:{op.key}"] == 2, (op.key, op.api)  # pages 1-2 hold all 3
+
+
 def test_another_locations_id_is_a_403(sandbox, tokens):
     op = next(o for o in forms() if o.method == "GET" and o.location and o.location.where == "query"
               and "location" in o.token_types)
