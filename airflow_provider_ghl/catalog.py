@@ -58,10 +58,20 @@ class BodySpec:
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Where an operation carries the location or company id (``path``, ``query`` or ``body``)."""
+    """Where an operation carries the location or company id (``path``, ``query`` or ``body``): ``locationId``,
+    or HighLevel's ``altId`` with ``altType`` beside it saying what the id is."""
 
     where: Literal["path", "query", "body"]
     name: str
+    type_param: str | None = None
+    """The parameter naming the id's kind (``altType``), where the operation takes one."""
+    type_value: str | None = None
+    """What it is sent as (``location``)."""
+
+    @property
+    def filled(self) -> tuple[str, ...]:
+        """The parameters a call gets from ``location_id=`` or the connection when it passes none itself."""
+        return (self.name,) if self.type_param is None else (self.name, self.type_param)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +367,7 @@ def _webhooks(data: dict | None) -> Webhooks | None:
 
 
 def _placement(data: dict | None) -> Placement | None:
-    return Placement(data["in"], data["name"]) if data else None
+    return Placement(data["in"], data["name"], data.get("type_param"), data.get("type_value")) if data else None
 
 
 def _tuple(values: list | None) -> tuple | None:

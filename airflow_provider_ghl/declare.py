@@ -80,7 +80,7 @@ def reference_doc(op: Operation, extra: Mapping[str, Any], docs: Mapping[str, st
         lines.append(f"    {param.argument}: fills ``{{{param.name}}}`` in the path{default}.")
     lines += [f"    {name}: {docs.get(name, 'see above')} (default {default!r})." for name, default in extra.items()]
     if op.body is not None:
-        filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
+        filled = {name for p in (op.location, op.company) if p is not None and p.where == "body" for name in p.filled}
         filled |= filled_by_arguments
         required = ", ".join(f for f in op.required_body_fields if f not in filled) or "none"
         from_arguments = f"; {', '.join(sorted(filled))} filled from the arguments" if filled else ""
@@ -175,7 +175,7 @@ class DeclaredOperation:
         body = json_value(body, "body", operation=op.key, keep=is_templated)  # what the hook will send
         if expected is list:
             return
-        filled = {p.name for p in (op.location, op.company) if p is not None and p.where == "body"}
+        filled = {name for p in (op.location, op.company) if p is not None and p.where == "body" for name in p.filled}
         filled |= self.filled_body_fields
         missing = [name for name in op.required_body_fields if name not in filled and body.get(name) in (None, "")]
         if missing:

@@ -109,7 +109,7 @@ class AnyOperation:
             if not isinstance(body, expected):
                 self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
             json_value(body, "body", operation=op.key, keep=is_templated)
-        filled = {p.name for p in (op.location, op.company) if p is not None}  # the connection's ids fill them
+        filled = {name for p in (op.location, op.company) if p is not None for name in p.filled}  # the connection's
         if not is_templated(self.query):
             names = {op.query_renames.get(name, name) for name in query}
             missing = [q.name for q in op.query_params if q.required and q.name not in names and q.name not in filled]

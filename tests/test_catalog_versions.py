@@ -190,8 +190,8 @@ def test_call_sends_exactly_the_operations_request(hostile, hook):
 def test_new_operations_are_refused_before_sending(hostile, hook):
     with pytest.raises(GHLInputError, match=r"missing path argument invoice_id="):
         hook.call("get_invoice", query={"altId": "a", "altType": "location"})
-    with pytest.raises(GHLInputError, match=r"missing required query parameter.*altId, altType"):
-        hook.call("get_invoice", invoice_id="inv1")
+    with pytest.raises(GHLInputError, match=r"missing required query parameter.*knowledgeBaseId"):
+        hook.call("get_all_website_urls_data_by_knowledge_base")
     with pytest.raises(GHLInputError, match="dot segment"):
         hook.call("get_invoice", invoice_id="..", query={"altId": "a", "altType": "location"})
     with pytest.raises(GHLUnknownOperationError, match="Did you mean get_invoice"):

@@ -114,6 +114,7 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         for p in operation.get("parameters", []) if p.get("in") == "query"
     ]
     body = None
+    schema_properties: dict[str, Any] = {}
     content = operation.get("requestBody", {}).get("content", {})
     # JSON where the operation takes it; else what it takes (multipart uploads, OAuth's form-encoded token calls).
     content_type = next((kind for kind in content if "json" in kind), next(iter(content), "application/json"))
@@ -122,6 +123,7 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         if schema.get("type") == "array":
             body = {"type": "array", "required": [], "properties": {}}
         else:
+            schema_properties = schema.get("properties", {})
             body = {"type": "object", "required": list(schema.get("required", [])),
                     "properties": {k: bc.json_type(spec, v, common) for k, v in schema.get("properties", {}).items()}}
     success = next((code for code in operation["responses"] if code.startswith("2")), "200")
@@ -157,7 +159,8 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         "idempotent": method in ("GET", "PUT", "DELETE") or (method == "POST" and searching),
         "scopes": scopes, "token_types": token_types, "pagination": paging, "path_params": path_params,
         "query_params": query_params, "body": body,
-        "location": placement("locationId", path_params, declared, body, also="location_id"),
+        "location": location_placement(path_params, declared, body,
+                                       {k: bc.resolve(spec, v, common) or {} for k, v in schema_properties.items()}),
         "company": placement("companyId", path_params, declared, body),
         "content_type": content_type, "success_status": int(success), "records_key": records_key, "record_key": record_key,
         "answer": bc.answer_kind(operation["responses"].get(success, {}), resolved, records_key),
@@ -171,6 +174,28 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
 def version_header(version: str, area: str, operation: dict, ctx: dict) -> str:
     """The spec's ``Version`` for the operation; where it names none, the one most of its file's operations name."""
     return declared_version(operation) or ctx["file_versions"][version].get(area) or FALLBACK_VERSION[version]
+
+
+def location_placement(path_params: list, declared: dict, body: dict | None, body_fields: dict) -> dict | None:
+    """Where the form carries the location: ``locationId`` (path, query, body) or HighLevel's ``altId`` + ``altType``.
+
+    ``altId`` is the location where its description says so ("Location Id", "location Id / company Id based on
+    altType"; not the inbound message's "external mail provider's message id"), with ``altType`` beside it in the
+    same place when the form declares one (sent as ``location``, its only value). It wins over a ``locationId``
+    query parameter the form does not require (payments' orders and transactions require ``altId``)."""
+    found = placement("locationId", path_params, declared, body, also="location_id")
+    if found is not None and (found["in"] != "query" or declared[found["name"]].get("required")):
+        return found
+    for where, fields in (("query", {n: p for n, p in declared.items() if p.get("in") == "query"}), ("body", body_fields)):
+        alt_id, alt_type = fields.get("altId"), fields.get("altType")
+        if alt_id is None or "location" not in str(alt_id.get("description", "")).lower():
+            continue
+        kinds = (alt_type or {}).get("schema", alt_type or {}).get("enum") or ["location"]
+        if alt_type is not None and "location" not in kinds:
+            continue
+        return {"in": where, "name": "altId",
+                **({"type_param": "altType", "type_value": "location"} if alt_type is not None else {})}
+    return found
 
 
 def placement(name: str, path_params: list, declared: dict, body: dict | None, also: str | None = None) -> dict | None:

@@ -42,6 +42,7 @@ import httpx
 
 from airflow_provider_ghl.catalog import (
     Operation,
+    Placement,
     UnknownOperationError,
     api_choice,
     get_operation,
@@ -265,12 +266,10 @@ class RequestFlows:
                 if default:
                     arguments.setdefault(argument, default)
             elif placement.where == "query":
-                if default:
-                    query.setdefault(placement.name, default)
+                self._fill(placement, query, default)
             elif op.method in ("POST", "PUT", "PATCH") and body_kind == "object":
                 body = {} if body is None else body
-                if default:
-                    body.setdefault(placement.name, default)
+                self._fill(placement, body, default)
         for param in op.path_params:  # their values are checked as they fill the path (render_path)
             if arguments.get(param.argument) is None:
                 raise GHLInputError(f"missing path argument {param.argument}= (HighLevel's {{{param.name}}})",
@@ -287,6 +286,14 @@ class RequestFlows:
             token_slot=self.tokens.slot_for(uses_company, location), timeout=self.policy.budget.timeout,
             api_version=api_version,
         )
+
+    @staticmethod
+    def _fill(placement: Placement, values: dict, default: str | None) -> None:
+        """The connection's (or ``location_id=``'s) id where the call gives none, and ``altType`` beside ``altId``."""
+        if default:
+            values.setdefault(placement.name, default)
+        if placement.type_param is not None and values.get(placement.name) is not None:
+            values.setdefault(placement.type_param, placement.type_value)
 
     @staticmethod
     def _check_spec_form(op: Operation, query: dict, body: Any) -> None:

@@ -160,14 +160,14 @@ class Gateway:
 
     def _location(self, op: Operation, request: Request, query: dict, body: Any, token) -> str | None:
         placement = op.location
-        location_id = None
+        location_id = alt_type = None
         if placement is not None:
             if placement.where == "path":
                 location_id = request.path_params.get(placement.name)
             elif placement.where == "query":
-                location_id = query.get(placement.name)
+                location_id, alt_type = query.get(placement.name), query.get(placement.type_param or "")
             elif isinstance(body, dict):
-                location_id = body.get(placement.name)
+                location_id, alt_type = body.get(placement.name), body.get(placement.type_param or "")
         if location_id and token.user_type == "Location" and location_id != token.location_id:
             raise forbidden("The token does not have access to this location.")
         if token.user_type == "Company" and "agency" not in op.token_types and token.kind == "access":
@@ -177,6 +177,8 @@ class Gateway:
             )
         if token.user_type == "Location" and op.token_types == ("agency",) and token.kind == "access":
             raise unauthorized("This route needs an Agency (Company) token.")
+        if alt_type is not None and alt_type != placement.type_value:  # altId names a location only with altType=location
+            raise unprocessable(f"{placement.type_param} must be one of the following values: {placement.type_value}")
         return location_id or token.location_id
 
     @staticmethod

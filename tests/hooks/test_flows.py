@@ -321,3 +321,19 @@ def test_page_numbers_are_walked_to_the_total_each_record_once():
     assert [record["id"] for record in emitted] == ["a", "b", "c", "d", "e"]
     assert [dict(parse_qsl(request.url.query.decode())) for request in run.requests()] == [
         {"locationId": "loc1", "formId": "f1", "page": str(number), "limit": "2"} for number in (1, 2, 3)]
+
+
+# -- where the location goes ----------------------------------------------------------------------------
+def test_alt_id_and_alt_type_are_filled_like_location_id_and_never_over_the_callers():
+    flows = Scripted().flows
+    assert flows.prepare("get_invoice", arguments={"invoice_id": "i1"}).query == {"altId": "loc1", "altType": "location"}
+    assert flows.prepare("get_invoice", arguments={"invoice_id": "i1"}, location_id="loc2").query == {
+        "altId": "loc2", "altType": "location"}
+    given = flows.prepare("get_invoice", arguments={"invoice_id": "i1"}, query={"altId": "locX", "altType": "location"})
+    assert given.query == {"altId": "locX", "altType": "location"} and given.location_id == "locX"
+    assert flows.prepare("void_invoice", arguments={"invoice_id": "i1"}, body={"altId": "locX"}).body == {
+        "altId": "locX", "altType": "location"}
+    # The inbound message's altId is the mail provider's message id, not a location: left alone.
+    assert "altId" not in (flows.prepare("add_an_inbound_message", body={"type": "SMS", "conversationId": "c",
+                                                                         "conversationProviderId": "p",
+                                                                         "contactId": "k"}).body)

@@ -51,6 +51,14 @@ def test_a_seed_operation_is_checked_exactly_like_its_named_class(fresh_sandbox,
 
 
 # -- the second tier, on the hostile server ----------------------------------------------------------------------
+def test_the_location_as_alt_id_comes_from_the_connection(hostile):
+    hostile.route("GET", "/invoices/inv0001", Reply(200, INVOICE))
+    assert run(GHLRunOperationOperator(task_id="invoice", operation="get_invoice",
+                                       arguments={"invoice_id": "inv0001"}, ghl_conn_id="ghl_hostile")) == INVOICE
+    (sent,) = hostile.sent()
+    assert sent.query == ALT
+
+
 def test_a_second_tier_read_sends_the_v2_request_and_returns_the_answer(hostile):
     hostile.route("GET", "/invoices/inv0001", Reply(200, INVOICE))
     result = run(GHLRunOperationOperator(task_id="invoice", operation="get_invoice", arguments={"invoice_id": "inv0001"},
@@ -92,7 +100,7 @@ def test_a_second_tier_delete_returns_a_confirmation(hostile):
     ({"operation": "get_invoice", "arguments": {"invoice_id": ".."}, "query": ALT}, "dot segment"),
     ({"operation": "get_invoice", "query": ALT}, "invoice_id"),
     ({"operation": "get_invoice", "arguments": {"invoice_id": "i1", "contact_id": "c1"}, "query": ALT}, "contact_id"),
-    ({"operation": "get_invoice", "arguments": {"invoice_id": "i1"}}, "altId"),
+    ({"operation": "get_all_website_urls_data_by_knowledge_base"}, "knowledgeBaseId"),
     ({"operation": "get_invoice", "arguments": {"invoice_id": "i1"}, "query": {**ALT, "at": {"a": 1}}}, "query.at"),
     ({"operation": "get_invoice", "arguments": {"invoice_id": "i1"}, "query": ALT, "body": {"a": 1}}, "takes no body"),
     ({"operation": "get_invoice", "arguments": {"invoice_id": "i1"}, "query": ALT, "api_version": "v9"}, "api_version"),

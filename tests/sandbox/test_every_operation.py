@@ -78,7 +78,7 @@ def request_for(op: Operation, sandbox) -> tuple[str, dict, Any]:
              for p in op.query_params if p.required}
     for placement, value in ((op.location, sandbox.location_id), (op.company, sandbox.company_id)):
         if placement is not None and placement.where == "query":
-            query[placement.name] = value
+            query.update(zip(placement.filled, (value, placement.type_value), strict=False))
     query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
     body = None
     if op.body is not None and op.content_type == "application/json":
@@ -89,7 +89,7 @@ def request_for(op: Operation, sandbox) -> tuple[str, dict, Any]:
                     if name in body:
                         body[name] = str(number) if op.body.properties.get(name) == "string" else number
             if op.location and op.location.where == "body":
-                body[op.location.name] = sandbox.location_id
+                body.update(zip(op.location.filled, (sandbox.location_id, op.location.type_value), strict=False))
         else:
             body = []
     return path, query, body
@@ -234,9 +234,9 @@ def test_hook_call_runs_second_tier_operations_end_to_end(ghl_connections, token
     assert len(listed) == COLLECTION_SIZE
 
 
-def test_page_number_lists_page_to_their_total_each_record_once(ghl_connections, tokens, monkeypatch):
-    """Forms that page by ``page`` number (forms and surveys submissions, Voice AI agents and call logs, phone
-    numbers, crawled URLs): ``paginate`` walks them page by page to the answer's total, in both specs."""
+@pytest.fixture
+def every_scope_hook(ghl_connections, tokens, monkeypatch):
+    """A hook on the sandbox's location holding every scope the second tier names."""
     from airflow_provider_ghl.hooks.ghl import GHLHook
 
     sandbox = ghl_connections
@@ -244,7 +244,13 @@ def test_page_number_lists_page_to_their_total_each_record_once(ghl_connections,
         **sandbox.connection("full"), "password": tokens["location"],
         "extra": {**sandbox.connection("full")["extra"], "scopes": " ".join(sorted(
             {s for op in forms() for s in op.scopes}))}}))
-    hook = GHLHook(ghl_conn_id="ghl_all")
+    return GHLHook(ghl_conn_id="ghl_all", max_retries=0)
+
+
+def test_page_number_lists_page_to_their_total_each_record_once(sandbox, every_scope_hook):
+    """Forms that page by ``page`` number (forms and surveys submissions, Voice AI agents and call logs, phone
+    numbers, crawled URLs): ``paginate`` walks them page by page to the answer's total, in both specs."""
+    hook = every_scope_hook
     paged = [op for op in forms() if op.paging_style == "page" and op.is_collection]
     assert {op.key for op in paged} >= {"get_forms_submissions", "get_surveys_submissions", "voice_ai__get_agents",
                                         "get_call_logs", "active_numbers", "get_all_website_urls_data_by_knowledge_base"}
@@ -258,6 +264,33 @@ def test_page_number_lists_page_to_their_total_each_record_once(ghl_connections,
         assert len(records) == COLLECTION_SIZE, (op.key, op.api, records)
         assert None in ids or len(set(ids)) == COLLECTION_SIZE, (op.key, op.api, ids)  # phone numbers carry no id
         assert sandbox.control("GET", "stats")[f"op:{op.key}"] == 2, (op.key, op.api)  # pages 1-2 hold all 3
+
+
+def test_alt_id_and_alt_type_come_from_the_connection_unless_given(sandbox, every_scope_hook):
+    """Invoices, products, payments... name the location as ``altId`` + ``altType=location`` (query or body): the
+    hook fills both from the connection (or ``location_id=``) as it fills ``locationId``, never over the caller's."""
+    from airflow_provider_ghl.exceptions import GHLAuthError, GHLValidationError
+
+    hook = every_scope_hook
+    sandbox.control("DELETE", "stats")
+    assert hook.call("get_invoice", invoice_id="inv1")["_id"] == "inv1"  # query altId + altType
+    prepared = hook.prepare("get_invoice", invoice_id="inv1")
+    assert prepared.query == {"altId": sandbox.location_id, "altType": "location"}
+    assert hook.prepare("cancel_invoice_schedule", schedule_id="s1").body == {  # in the body
+        "altId": sandbox.location_id, "altType": "location"}
+    hook.call("cancel_invoice_schedule", schedule_id="s1")
+    # Payments' transactions take an optional locationId and a required altId: altId is the one filled.
+    assert hook.prepare("list_transactions").query == {"altId": sandbox.location_id, "altType": "location"}
+    assert hook.prepare("get_invoice", invoice_id="i", location_id="otherLoc").query["altId"] == "otherLoc"
+    # Another location's id is refused as HighLevel refuses it; so is an altType that is not the location's.
+    with pytest.raises(GHLAuthError) as refused:
+        hook.call("get_invoice", invoice_id="inv1", query={"altId": "anotherLocation0001"})
+    assert refused.value.status == 403 and "location" in str(refused.value)
+    with pytest.raises(GHLAuthError):
+        hook.call("cancel_invoice_schedule", schedule_id="s1", body={"altId": "anotherLocation0001"})
+    with pytest.raises(GHLValidationError, match="altType must be one of the following values: location"):
+        hook.call("get_invoice", invoice_id="inv1", query={"altType": "company"})
+    assert sandbox.control("GET", "stats")["status:403"] == 2
 
 
 def test_another_locations_id_is_a_403(sandbox, tokens):
