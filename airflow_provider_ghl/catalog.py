@@ -187,6 +187,9 @@ class Operation:
     """The same for top-level body fields."""
     content_type: str = "application/json"
     """The request body's media type (a few operations take multipart uploads or form-encoded OAuth fields)."""
+    scopes_derived: str | None = None
+    """How ``scopes`` were derived where neither the spec nor HighLevel's scope table names them (``override``,
+    ``other spec``, ``nearby paths``: ``tools/spec_scopes.py``); ``None``: as documented."""
 
     @property
     def is_collection(self) -> bool:
@@ -421,6 +424,7 @@ def _operation(data: dict) -> Operation:
         query_renames=data.get("query_renames", {}),
         body_renames=data.get("body_renames", {}),
         content_type=data.get("content_type", "application/json"),
+        scopes_derived=data.get("scopes_derived"),
     )
 
 

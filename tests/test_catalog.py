@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_ghl.catalog import CATALOG_FILE, get_operation, operations
+from airflow_provider_ghl.catalog import CATALOG_FILE, all_keys, get_operation, operations
 from airflow_provider_ghl.exceptions import GHLInputError
 from airflow_provider_ghl.polling import WATCHES
 from tests.openapi import REFERENCE, spec
@@ -146,7 +146,9 @@ def test_every_override_names_an_operation_and_a_fact_and_says_why(overrides, cs
     entries = [(f"{key}.{fact}", entry) for key, facts in overrides["operations"].items() for fact, entry in facts.items()]
     entries += [(f"path_names.{name}", entry) for name, entry in overrides["path_names"].items()]
     entries += [(f"pagination_rules.{rule['pattern']}", rule) for rule in overrides["pagination_rules"]]
+    entries += [(f"scopes.{key}", entry) for key, entry in overrides["scopes"].items()]  # any key, both tiers
     assert set(overrides["operations"]) <= keys, set(overrides["operations"]) - keys
+    assert set(overrides["scopes"]) <= set(all_keys()), set(overrides["scopes"]) - set(all_keys())
     for where, entry in entries:
         assert isinstance(entry.get("why"), str) and entry["why"].strip(), f"{where} says not why it exists"
         assert "value" in entry, where

@@ -340,6 +340,7 @@ def main() -> int:
     for path, data in outputs.items():
         path.write_bytes(data)
         print(f"wrote {path.relative_to(ROOT)}")
+    print(build_spec_catalog.spec_scopes.summary(spec["operations"]))
     return 0
 
 

@@ -16,11 +16,11 @@ still collides, its method and version are appended. ``tests/catalog_keys.txt`` 
 with its operations: the builder must reproduce it, so a key never changes silently.
 
 **Versions.** Each entry holds a ``v2`` and/or ``v3`` form, each following its own spec: method,
-path, ``Version`` header, scopes, parameters, body summary, status, paging, where records sit. Python
-argument names are the v2 form's in both (a v3 placeholder fills the v2 argument at its position), and
-``query_renames``/``body_renames`` map the v2 names of query parameters and body fields to v3's where v3
-only respells them (``location_id`` -> ``locationId``). For a seed key the v2 form is ``catalog.json``'s
-and the v3 form is stored as the fields that differ from it.
+path, ``Version`` header, scopes (documented, else derived: ``spec_scopes.py``), parameters, body summary,
+status, paging, where records sit. Python argument names are the v2 form's in both (a v3 placeholder fills the
+v2 argument at its position), and ``query_renames``/``body_renames`` map the v2 names of query parameters and
+body fields to v3's where v3 only respells them (``location_id`` -> ``locationId``). For a seed key the v2 form
+is ``catalog.json``'s and the v3 form is stored as the fields that differ from it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import spec_scopes
+from spec_scopes import norm_path
 
 METHODS = ("get", "post", "put", "patch", "delete")
 OUTPUT_NAME = "catalog_spec.json.gz"
@@ -47,12 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "contact_argument": None, "query_params": [], "body": None, "location": None, "company": None,
     "records_key": None, "record_key": None, "deprecated": False, "pagination": {"style": "none"},
     "query_renames": {}, "body_renames": {}, "content_type": "application/json", "answer": "object",
+    "scopes_derived": None,
 }
 """Fields a stored form leaves out when it has this value (``airflow_provider_ghl.catalog`` fills them back)."""
-
-
-def norm_path(path: str) -> str:
-    return re.sub(r"{\w+}", "{}", path)
 
 
 def spelling(name: str) -> str:
@@ -72,25 +72,6 @@ def load_specs(reference: Path) -> dict[str, list[tuple[str, dict, str, str, dic
                     if method in item:
                         found[version].append((area, spec, method.upper(), path, item[method]))
     return found
-
-
-def scope_table(reference: Path) -> dict[tuple[str, str], list[str]]:
-    """``docs/oauth/Scopes.md``: (method, path with ``{}`` placeholders) -> scopes, for specs that name none."""
-    table: dict[tuple[str, str], list[str]] = {}
-    scope = None
-    for line in (reference / "docs" / "oauth" / "Scopes.md").read_text().splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 2:
-            continue
-        if re.fullmatch(r"[a-z][\w/.-]*\.(readonly|write)", cells[0]):
-            scope = cells[0]
-        elif cells[0] != "&nbsp;":
-            continue
-        match = re.fullmatch(r"(GET|POST|PUT|PATCH|DELETE)\s+(/\S.*)", cells[1])
-        if scope and match:
-            path = re.sub(r":\w+", "{}", match.group(2).replace(" ", "")).rstrip("/") or "/"
-            table.setdefault((match.group(1), path), []).append(scope)
-    return table
 
 
 def declared_version(operation: dict) -> str | None:
@@ -307,8 +288,10 @@ def build(reference: Path, seed: list[dict], overrides: dict, build_catalog: Any
             if declared := declared_version(operation):
                 counts.setdefault(area, Counter())[declared] += 1
         file_versions[version] = {area: c.most_common(1)[0][0] for area, c in counts.items()}
+    spec_paths = {(op[2], norm_path(op[3]).rstrip("/") or "/") for ops in found.values() for op in ops}
     ctx = {"build_catalog": build_catalog, "common": json.loads((reference / "common" / "common-schemas.json").read_text()),
-           "path_names": overrides["path_names"], "scopes": scope_table(reference), "file_versions": file_versions}
+           "path_names": overrides["path_names"], "scopes": spec_scopes.scope_table(reference, spec_paths),
+           "file_versions": file_versions}
     seed_by_op: dict[tuple[str, str], list[dict]] = {}
     for op in seed:  # two seed products may share an endpoint (find_contact is get_duplicate_contact's)
         seed_by_op.setdefault((op["method"], op["path"]), []).append(op)
@@ -333,6 +316,7 @@ def build(reference: Path, seed: list[dict], overrides: dict, build_catalog: Any
         entries.append({"key": None, "id": key,
                         "area": (forms["v2"] or forms["v3"])["area"], "v2": forms["v2"], "v3": forms["v3"]})
     assign_keys(entries, {op["key"] for op in seed})
+    spec_scopes.derive(entries, seed, overrides.get("scopes", {}))
     for entry in entries:
         for version in ("v2", "v3"):
             if not entry.get("seed") and entry.get(version) is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "operations.md"
@@ -25,7 +26,11 @@ and lists with `GHLExportOperator(operation=key, ...)` (see the README's *Buildi
 Columns: **v2** / **v3**: the method and path in HighLevel's v2 (`reference/openapi/`) and v3
 (`reference/openapi-v3/`) specs (`-`: not in that spec); **Version**: the `Version` header each form sends
 (`api_version=` or the connection's `api_version` picks the form; without one the v2 form is sent, or the
-v3 one for operations only v3 has); **Scopes**: what the token needs (v2 form; v3's where it differs);
+v3 one for operations only v3 has); **Scopes**: what the token needs (v2 form; v3's where it differs), as
+the spec or HighLevel's scope table (`reference/docs/oauth/Scopes.md`) names them, or *derived* where both are
+silent ({derived} forms, marked `(derived: how)`: an override with its reason, the other spec's form, or the
+scope family of the nearest documented paths; the rule is in `tools/spec_scopes.py`); `none` for {unscoped}
+forms ({unscoped_why});
 **Paging**: how `paginate` walks it (`none`: one object; `single_page`: the whole list in one answer; `page`:
 page numbers up to the answer's total).
 
@@ -36,6 +41,25 @@ page numbers up to the answer's total).
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _scopes(form: Any) -> str:
+    if not form.scopes:
+        return "none"
+    text = f"`{' '.join(form.scopes)}`"
+    return f"{text} (derived: {form.scopes_derived})" if form.scopes_derived else text
+
+
+def scope_counts() -> tuple[int, int, str]:
+    """(forms with derived scopes, forms with none, the areas of those with none)."""
+    from collections import Counter
+
+    from airflow_provider_ghl.catalog import all_keys, get_operation, versions_of
+
+    forms = [get_operation(key, version) for key in all_keys() for version in versions_of(key)]
+    unscoped = Counter(form.path.split("/")[1] for form in forms if not form.scopes)
+    areas = ", ".join(f"`/{area}` {count}" for area, count in sorted(unscoped.items(), key=lambda kv: (-kv[1], kv[0])))
+    return sum(1 for form in forms if form.scopes_derived), sum(unscoped.values()), areas
 
 
 def rows() -> list[str]:
@@ -51,8 +75,7 @@ def rows() -> list[str]:
         default = get_operation(key)
         endpoints = [f"`{forms[v].method} {forms[v].path}`" if v in forms else "-" for v in ("v2", "v3")]
         headers = " / ".join(dict.fromkeys(f"`{form.version}`" for form in forms.values()))
-        scopes = [" ".join(form.scopes) for form in forms.values()]
-        scope_text = " / ".join(f"`{s}`" if s else "none" for s in dict.fromkeys(scopes))
+        scope_text = " / ".join(dict.fromkeys(_scopes(form) for form in forms.values()))
         seed = named.get(key)
         cls = f"`{'operators' if seed.kind == 'A' else 'sensors'}.{seed.area}.{seed.class_name}`" if seed else ""
         entries.append((default.area, key, f"| `{key}` | {default.area} | {_cell(endpoints[0])} | "
@@ -66,7 +89,10 @@ def render() -> str:
     from airflow_provider_ghl.catalog import all_keys, operations
 
     table = rows()
-    return INTRO.format(named=len(operations()), count=len(all_keys())) + "\n".join(table) + "\n"
+    derived, unscoped, areas = scope_counts()
+    return INTRO.format(named=len(operations()), count=len(all_keys()), derived=derived, unscoped=unscoped,
+                        unscoped_why=f"by path: {areas}; HighLevel documents no scope for them, the OAuth token "
+                                     "endpoint needs none") + "\n".join(table) + "\n"
 
 
 def main() -> int:
