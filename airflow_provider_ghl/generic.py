@@ -60,7 +60,7 @@ class AnyOperation:
 
     def request_arguments(self) -> dict[str, Any]:
         _ = self.hook  # the connection's api_version now decides which form is checked and sent
-        return {**super().request_arguments(), "api_version": self.api_version}
+        return super().request_arguments()
 
     # -- checks, before any request -----------------------------------------------------------------
     def validate(self) -> None:
