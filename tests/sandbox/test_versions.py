@@ -416,6 +416,27 @@ def test_v3_answers_carry_v3s_fields(fresh_sandbox, send):
     assert send("DELETE", f"/opportunities/{deal}", "2021-07-28").json() == {"succeded": True}
 
 
+def test_v3_only_fields_and_values_are_taken_under_v3(fresh_sandbox, send):
+    location = fresh_sandbox.location_id
+    deal = next(o for o in fresh_sandbox.control("GET", "tables/opportunities") if o["locationId"] == location)
+    forecast = {"forecastProbability": 35, "forecastExpectedCloseDate": "2026-12-24"}
+    updated = send("PUT", f"/opportunities/{deal['id']}", "v3", json=forecast).json()["opportunity"]
+    assert {k: updated[k] for k in forecast} == forecast
+    three = send("GET", f"/opportunities/{deal['id']}", "v3").json()
+    assert {k: three["opportunity"][k] for k in forecast} == forecast
+    judge(get_operation("get_opportunity", "v3"), three)
+    assert not set(forecast) & set(send("GET", f"/opportunities/{deal['id']}", "2021-07-28").json()["opportunity"])
+    assert_error_shape(send("PUT", f"/opportunities/{deal['id']}", "v3", json={"forecastProbability": 140}).json(),
+                       422, "forecastProbability")
+    blog = next(b["id"] for b in fresh_sandbox.control("GET", "tables/blogs") if b["locationId"] == location)
+    query = {"locationId": location, "blogId": blog, "limit": 100, "offset": 0}
+    every = send("GET", "/blogs/posts/all", "v3", params={**query, "status": "ALL"})
+    assert every.status_code == 200 and len(every.json()["blogs"]) == len(send(
+        "GET", "/blogs/posts/all", "v3", params=query).json()["blogs"]) > 0
+    assert_error_shape(send("GET", "/blogs/posts/all", "2021-07-28", params={**query, "status": "ALL"}).json(),
+                       422, "status")
+
+
 @pytest.mark.parametrize("key", ["get_contact", "remove_contact_from_all_campaigns", "list_contacts", "get_calendar"])
 def test_legacy_is_a_v2_version_header_for_the_124(fresh_sandbox, send, key):
     """HighLevel documents ``legacy`` (and the dated values) as Version headers of the v2 API: v2's form answers."""
