@@ -153,13 +153,19 @@ class DeclaredOperation:
     def form(self) -> Operation:
         """The form of the operation this task sends, and checks its body against: the class's (the seed's v2
         form) unless ``api_version`` (the task's, else at run time the connection's) picks v3's."""
-        version = self.api_version
+        version, source = self.api_version, "api_version"
         if version is None and "hook" in self.__dict__:
-            version = self.hook.settings.api_version
+            version, source = self.hook.settings.api_version, f"the connection {self.ghl_conn_id}'s api_version"
         if is_templated(version):
             return self.op
         spec, _ = api_choice(version)
-        return self.op if spec in (None, self.op.api) else get_operation(self.op.key, spec)
+        if spec in (None, self.op.api):
+            return self.op
+        if spec not in versions_of(self.op.key):
+            self.fail(f"{source} {version!r}: {self.op.key} has no {spec} form (HighLevel's {spec} spec does not have "
+                      f"it; it is only in {', '.join(versions_of(self.op.key))})",
+                      f"Use api_version='{versions_of(self.op.key)[0]}' on this task, or leave the task's unset.")
+        return get_operation(self.op.key, spec)
 
     def path_values(self) -> dict[str, Any]:
         return {p.argument: getattr(self, p.argument) for p in self.op.path_params}
@@ -167,6 +173,7 @@ class DeclaredOperation:
     def request_arguments(self) -> dict[str, Any]:
         """Everything ``GHLHook.call`` needs for this operation, after validation (``api_version``: ``None`` leaves
         the choice to the connection; a sensor's trigger gets it too, so a deferred poll asks in the same form)."""
+        _ = self.hook  # the connection's api_version now counts too: the checks below follow the form it sends
         self.validate()
         arguments = {name: value for name, value in self.path_values().items() if value is not None}
         return {**arguments, "body": self.body, "query": self.query, "location_id": self.location_id,
@@ -197,13 +204,10 @@ class DeclaredOperation:
         if not isinstance(version, str):
             self.fail(f"api_version must be a str such as 'v3', got {type(version).__name__}", API_VERSION_HINT)
         try:
-            spec, _ = api_choice(version)
+            api_choice(version)
         except ValueError:  # GHLInputError
             self.fail(f"api_version {version!r} is not one of HighLevel's API versions", API_VERSION_HINT)
-        if spec is not None and spec != self.op.api and spec not in versions_of(self.op.key):
-            self.fail(f"api_version {version!r}: {self.op.key} has no {spec} form (HighLevel's {spec} spec does not "
-                      f"have it; it is only in {', '.join(versions_of(self.op.key))})",
-                      f"Use api_version='{versions_of(self.op.key)[0]}', or leave it unset.")
+        _ = self.form  # refuses a version whose spec lacks the operation
 
     def validate_body(self) -> None:
         op, body = self.form, self.body

@@ -118,3 +118,22 @@ async def test_a_deferred_sensor_polls_in_its_api_version(fresh_sandbox, api):
     assert records and {record["pipelineId"] for record in records} == {pipeline_id}
     asked, in_v3 = served(fresh_sandbox, "search_opportunities")
     assert asked == in_v3 >= 1  # every page in v3's form: pipelineId/locationId, Version: v3
+
+
+def test_the_connections_api_version_counts_when_the_task_names_none(fresh_sandbox, api, monkeypatch):
+    import json
+
+    connection = fresh_sandbox.connection("full")
+    monkeypatch.setenv("AIRFLOW_CONN_GHL_V3", json.dumps({**connection, "extra": {**connection["extra"],
+                                                                                   "api_version": "v3"}}))
+    contact_id = new_contact(api, fresh_sandbox)
+    run(contact_operators.GHLRemoveContactFromAllCampaignsOperator(task_id="v3", contact_id=contact_id,
+                                                                   ghl_conn_id="ghl_v3"))
+    run(contact_operators.GHLRemoveContactFromAllCampaignsOperator(task_id="v2", contact_id=contact_id,
+                                                                   ghl_conn_id="ghl_v3", api_version="v2"))
+    assert served(fresh_sandbox, "remove_contact_from_all_campaigns") == (2, 1)  # the task's choice wins
+    before = fresh_sandbox.stats().get("requests", 0)
+    sensor = contact_sensors.GHLListContactsSensor(task_id="gone", ghl_conn_id="ghl_v3")  # fine at parse
+    with pytest.raises(GHLInputError, match=r"the connection ghl_v3's api_version 'v3': list_contacts has no v3 form"):
+        sensor.poke(task_context("gone"))
+    assert fresh_sandbox.stats().get("requests", 0) == before
