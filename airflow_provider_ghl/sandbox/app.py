@@ -74,6 +74,7 @@ class Gateway:
             return error_response(no_route(request.method, request.url.path))
         # A v3 request to one of the 124 follows v3's form; its handler reads it in the seed's terms (versions.py).
         form, op = (op, operations()[op.key]) if op.api == "v3" and op.key in operations() else (None, op)
+        served = form or op
         state = self.state
         state.stats[f"op:{op.key}"] += 1
         if form is not None:
@@ -83,7 +84,6 @@ class Gateway:
         try:
             token = self._authenticate(request)
             self._check_version(request, op)
-            served = form or op
             missing = [scope for scope in op.scopes if scope not in token.scopes]
             if missing:
                 raise unauthorized(
@@ -91,9 +91,6 @@ class Gateway:
                 )
             body = await self._body(request, op)
             query = dict(request.query_params)
-            query_lists = {k: request.query_params.getlist(k) for k in query}
-            if form is not None:
-                seed_query, seed_lists = versions.seed_query(form, query, query_lists)
             location_id = self._location(served, request, query, body, token)
             resource = location_id or token.company_id
             headers, verdict = state.rate_headers_and_verdict(token, resource)
@@ -109,8 +106,9 @@ class Gateway:
                 state.stats[f"fault:{fault}"] += 1
                 return error_response(ApiError(int(fault), "Injected fault (sandbox)"), headers)
             self._validate(served, query, body)
-            if form is not None:
-                query, query_lists = seed_query, seed_lists
+            query_lists = {k: request.query_params.getlist(k) for k in query}
+            if form is not None:  # the handler reads the seed's names (v2's names that v3 respelled are refused)
+                query, query_lists = versions.seed_query(form, query, query_lists)
             call = Call(
                 op=op, state=state, token=token, path=dict(request.path_params), query=query,
                 query_lists=query_lists, body=body, location_id=location_id,
