@@ -435,6 +435,17 @@ def test_v3_only_fields_and_values_are_taken_under_v3(fresh_sandbox, send):
         "GET", "/blogs/posts/all", "v3", params=query).json()["blogs"]) > 0
     assert_error_shape(send("GET", "/blogs/posts/all", "2021-07-28", params={**query, "status": "ALL"}).json(),
                        422, "status")
+    post = every.json()["blogs"][0]
+    edit = {k: post[k] for k in ("title", "blogId", "imageUrl", "description", "status", "imageAltText",
+                                 "categories", "author", "urlSlug", "publishedAt")}
+    edit = {**edit, "locationId": location, "rawHTML": "<p>Edited</p>"}  # the listing leaves the HTML out
+    assert_error_shape(send("PUT", f"/blogs/posts/{post['_id']}", "v3", json=edit).json(), 422, "wordCount")
+    assert send("PUT", f"/blogs/posts/{post['_id']}", "v3", json={**edit, "wordCount": 120}).status_code == 200
+    calendar = next(c["id"] for c in fresh_sandbox.control("GET", "tables/calendars") if c["locationId"] == location)
+    minutes = {"allowBookingAfter": 30, "allowBookingAfterUnit": "mins"}
+    assert_error_shape(send("PUT", f"/calendars/{calendar}", "2021-04-15", json=minutes).json(), 422,
+                       "allowBookingAfterUnit")
+    assert send("PUT", f"/calendars/{calendar}", "v3", json=minutes).json()["calendar"]["allowBookingAfterUnit"] == "mins"
 
 
 @pytest.mark.parametrize("key", ["get_contact", "remove_contact_from_all_campaigns", "list_contacts", "get_calendar"])
