@@ -60,6 +60,7 @@ class TaskArguments(TypedDict, total=False):
     body: Any
     query: Any
     location_id: Any
+    api_version: Any
     ghl_conn_id: Any
 
 class GHLOperatorArguments(TaskArguments, total=False):

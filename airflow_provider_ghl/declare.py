@@ -2,7 +2,7 @@
 
 A declaration names its ``operation`` (a catalog key). From the catalog this module derives the
 class's keyword arguments (one per path parameter, named as the catalog says, plus ``body``, ``query``,
-``location_id``, ``ghl_conn_id`` and any ``extra_arguments`` of the declaration), its ``__init__``
+``location_id``, ``api_version``, ``ghl_conn_id`` and any ``extra_arguments`` of the declaration), its ``__init__``
 signature (real parameters, so ``.partial().expand()`` and ``default_args`` work), its
 ``template_fields``, the reference part of its docstring, and the argument checks that run before
 any request (when the DAG is parsed for literal values, and again after templates are rendered).
@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_ghl.catalog import Operation, get_operation, json_value, path_segment, query_values
+from airflow_provider_ghl.catalog import (
+    Operation,
+    api_choice,
+    get_operation,
+    json_value,
+    path_segment,
+    query_values,
+    versions_of,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.hooks.ghl import GHLHook
@@ -23,8 +31,11 @@ if TYPE_CHECKING:
 REQUIRED = inspect.Parameter.empty
 CONNECTION_DEFAULTED = ("location_id", "company_id")
 """Path arguments that default to the connection's location and company."""
-COMMON_ARGUMENTS: dict[str, Any] = {"body": None, "query": None, "location_id": None, "ghl_conn_id": "ghl_default"}
-FIXED_TEMPLATE_FIELDS = ("body", "query", "location_id")
+COMMON_ARGUMENTS: dict[str, Any] = {"body": None, "query": None, "location_id": None, "api_version": None,
+                                    "ghl_conn_id": "ghl_default"}
+FIXED_TEMPLATE_FIELDS = ("body", "query", "location_id", "api_version")
+API_VERSION_HINT = ("Use api_version='v2' (each operation's own dated Version header), 'v3', 'legacy' or a dated "
+                    "version such as '2021-07-28', or leave it unset for the connection's.")
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float),
@@ -91,6 +102,8 @@ def reference_doc(op: Operation, extra: Mapping[str, Any], docs: Mapping[str, st
     lines += [
         f"    query: extra query parameters ({query}).",
         "    location_id: the location (sub-account); default: the connection's.",
+        "    api_version: ``v2``, ``v3``, ``legacy`` or a dated version (the form and Version header sent); "
+        "default: the connection's.",
         "    ghl_conn_id: the Airflow connection (type ``ghl``); default ``ghl_default``.",
     ]
     return "\n".join(lines)
@@ -110,6 +123,7 @@ class DeclaredOperation:
     filled_body_fields: ClassVar[frozenset[str]] = frozenset()
     """Body fields a declaration fills from its own arguments (so callers need not)."""
 
+    api_version: str | None
     template_fields: Sequence[str] = FIXED_TEMPLATE_FIELDS
     template_fields_renderers: ClassVar[dict[str, str]] = {"body": "json", "query": "json", "custom_fields": "json"}
 
@@ -135,19 +149,41 @@ class DeclaredOperation:
 
         return GHLHook(ghl_conn_id=self.ghl_conn_id)
 
+    @property
+    def form(self) -> Operation:
+        """The form of the operation this task sends, and checks its body against: the class's (the seed's v2
+        form) unless ``api_version`` (the task's, else at run time the connection's) picks v3's."""
+        version, source = self.api_version, "api_version"
+        if version is None and "hook" in self.__dict__:
+            version, source = self.hook.settings.api_version, f"the connection {self.ghl_conn_id}'s api_version"
+        if is_templated(version):
+            return self.op
+        spec, _ = api_choice(version)
+        if spec in (None, self.op.api):
+            return self.op
+        if spec not in versions_of(self.op.key):
+            self.fail(f"{source} {version!r}: {self.op.key} has no {spec} form (HighLevel's {spec} spec does not have "
+                      f"it; it is only in {', '.join(versions_of(self.op.key))})",
+                      f"Use api_version='{versions_of(self.op.key)[0]}' on this task, or leave the task's unset.")
+        return get_operation(self.op.key, spec)
+
     def path_values(self) -> dict[str, Any]:
         return {p.argument: getattr(self, p.argument) for p in self.op.path_params}
 
     def request_arguments(self) -> dict[str, Any]:
-        """Everything ``GHLHook.call`` needs for this operation, after validation."""
+        """Everything ``GHLHook.call`` needs for this operation, after validation (``api_version``: ``None`` leaves
+        the choice to the connection; a sensor's trigger gets it too, so a deferred poll asks in the same form)."""
+        _ = self.hook  # the connection's api_version now counts too: the checks below follow the form it sends
         self.validate()
         arguments = {name: value for name, value in self.path_values().items() if value is not None}
-        return {**arguments, "body": self.body, "query": self.query, "location_id": self.location_id}
+        return {**arguments, "body": self.body, "query": self.query, "location_id": self.location_id,
+                "api_version": self.api_version}
 
     # -- validation, before any request -----------------------------------------------------------
     def validate(self) -> None:
         """Check arguments against the catalog; every error names the field and the fix."""
         op = self.op
+        self.validate_api_version()
         # The hook's own rules (catalog.path_segment, query_values, json_value), run early: at parse, after render.
         ids = {**self.path_values(), "location_id": self.location_id}  # location_id: in the path or not, an id
         for argument, value in ids.items():
@@ -160,8 +196,21 @@ class DeclaredOperation:
             query_values(self.query, operation=op.key, keep=is_templated)
         self.validate_body()
 
+    def validate_api_version(self) -> None:
+        """``api_version`` is one of HighLevel's versions, and the operation has a form in that version's spec."""
+        version = self.api_version
+        if version is None or is_templated(version):
+            return
+        if not isinstance(version, str):
+            self.fail(f"api_version must be a str such as 'v3', got {type(version).__name__}", API_VERSION_HINT)
+        try:
+            api_choice(version)
+        except ValueError:  # GHLInputError
+            self.fail(f"api_version {version!r} is not one of HighLevel's API versions", API_VERSION_HINT)
+        _ = self.form  # refuses a version whose spec lacks the operation
+
     def validate_body(self) -> None:
-        op, body = self.op, self.body
+        op, body = self.form, self.body
         if is_templated(body):
             return
         if op.body is None:

@@ -58,10 +58,6 @@ class AnyOperation:
         arguments = self.arguments if isinstance(self.arguments, Mapping) else {}
         return {p.argument: arguments.get(p.argument) for p in self.op.path_params}
 
-    def request_arguments(self) -> dict[str, Any]:
-        _ = self.hook  # the connection's api_version now decides which form is checked and sent
-        return {**super().request_arguments(), "api_version": self.api_version}
-
     # -- checks, before any request -----------------------------------------------------------------
     def validate(self) -> None:
         if is_templated(self.operation) or is_templated(self.api_version):

@@ -19,8 +19,10 @@ REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
 
 @cache
-def spec(area: str) -> dict:
-    return json.loads((REFERENCE / "openapi" / f"{area}.json").read_text())
+def spec(area: str, api: str = "v2") -> dict:
+    """An area's official OpenAPI file: v2's (``reference/openapi``) or v3's (``reference/openapi-v3``)."""
+    name = f"openapi-v3/{area}-v3.json" if api == "v3" else f"openapi/{area}.json"
+    return json.loads((REFERENCE / name).read_text())
 
 
 @cache
@@ -55,8 +57,8 @@ def to_json_schema(node: Any, document: dict, seen: tuple[str, ...] = ()) -> Any
 
 
 def response_schema(op: Operation, status: int | None = None) -> dict | None:
-    """The JSON Schema of ``op``'s success response (``None`` where the spec gives none)."""
-    document = spec(op.area)
+    """The JSON Schema of ``op``'s success response, per the spec of its form (``None`` where it gives none)."""
+    document = spec(op.area, op.api)
     responses = document["paths"][op.path][op.method.lower()]["responses"]
     entry = responses.get(str(status or op.success_status)) or next(
         v for k, v in responses.items() if k.startswith("2")

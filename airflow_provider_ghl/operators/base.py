@@ -155,7 +155,7 @@ class GHLCustomFieldsOperator(GHLOperator):
     @cached_property
     def custom_field_index(self) -> dict[str, dict]:
         response = self.hook.call("list_custom_fields", location_id=self.location_id,
-                                  query={"model": self.custom_field_model})
+                                  query={"model": self.custom_field_model}, api_version=self.api_version)
         index: dict[str, dict] = {}
         for field in response.get("customFields", []):
             key = str(field.get("fieldKey", ""))

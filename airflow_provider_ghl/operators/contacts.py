@@ -44,7 +44,8 @@ class GHLCreateContactOperator(GHLCustomFieldsOperator):
         query = {k: v for k, v in (("email", body.get("email")), ("number", body.get("phone"))) if v}
         if not query:
             return None
-        return self.hook.call("get_duplicate_contact", query=query, location_id=self.location_id).get("contact")
+        return self.hook.call("get_duplicate_contact", query=query, location_id=self.location_id,
+                              api_version=self.api_version).get("contact")
 
 
 class GHLUpdateContactOperator(GHLCustomFieldsOperator):
@@ -102,12 +103,13 @@ class GHLFindContactOperator(GHLOperator):
     def perform(self, arguments: dict[str, Any], context: Context) -> Any:
         if self.contact_id:
             try:
-                contact = self.hook.call("get_contact", contact_id=self.contact_id)["contact"]
+                contact = self.hook.call("get_contact", contact_id=self.contact_id, api_version=self.api_version)["contact"]
             except GHLNotFoundError:
                 contact = None
         else:
             query = {k: v for k, v in (("email", self.email), ("number", self.phone)) if v}
-            contact = self.hook.call("get_duplicate_contact", query=query, location_id=self.location_id).get("contact")
+            contact = self.hook.call("get_duplicate_contact", query=query, location_id=self.location_id,
+                                     api_version=self.api_version).get("contact")
         if contact is None and self.fail_if_missing:
             raise GHLInputError("no contact matches", operation=self.op.key,
                                 hint="Check the id/email/phone, or set fail_if_missing=False.")

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from airflow_provider_ghl.catalog import Operation, operations
-from airflow_provider_ghl.sandbox import second_tier
+from airflow_provider_ghl.catalog import Operation, get_operation, operations, versions_of
+from airflow_provider_ghl.sandbox import second_tier, versions
 from airflow_provider_ghl.sandbox.areas import load_areas
 from airflow_provider_ghl.sandbox.bodies import BodyTooLarge, capped, declared_length, parse_json
 from airflow_provider_ghl.sandbox.control import ControlAccess
@@ -37,7 +37,9 @@ from airflow_provider_ghl.sandbox.paths import CatalogRouter, has_dot_segment, h
 from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
 
-SUPPORTED_VERSIONS = frozenset({"2021-07-28", "2021-04-15", "2023-02-21", "v3"})
+SUPPORTED_VERSIONS = frozenset({"2021-07-28", "2021-04-15", "2023-02-21", "legacy", "v3"})
+"""HighLevel's documented versions ("Supported versions" in reference/API-NOTES.md): ``v3``, and the Version
+headers of the v2 API (``legacy`` and the dated ones), which every form of v2 accepts."""
 DISCONNECT_MARKER = "ghl-sandbox: connection cut on purpose (fault injection)"
 log = logging.getLogger("airflow_provider_ghl.sandbox")
 
@@ -70,8 +72,13 @@ class Gateway:
         op = ops.get(request.method)
         if op is None:
             return error_response(no_route(request.method, request.url.path))
+        # A v3 request to one of the 124 follows v3's form; its handler reads it in the seed's terms (versions.py).
+        form, op = (op, operations()[op.key]) if op.api == "v3" and op.key in operations() else (None, op)
+        served = form or op
         state = self.state
         state.stats[f"op:{op.key}"] += 1
+        if form is not None:
+            state.stats[f"v3:{op.key}"] += 1
         state.stats["requests"] += 1
         headers: dict[str, str] = {}
         try:
@@ -84,7 +91,7 @@ class Gateway:
                 )
             body = await self._body(request, op)
             query = dict(request.query_params)
-            location_id = self._location(op, request, query, body, token)
+            location_id = self._location(served, request, query, body, token)
             resource = location_id or token.company_id
             headers, verdict = state.rate_headers_and_verdict(token, resource)
             if verdict is not None:
@@ -98,12 +105,14 @@ class Gateway:
             if fault and fault.isdigit():
                 state.stats[f"fault:{fault}"] += 1
                 return error_response(ApiError(int(fault), "Injected fault (sandbox)"), headers)
-            self._validate(op, query, body)
+            self._validate(served, query, body)
+            query_lists = {k: request.query_params.getlist(k) for k in query}
+            if form is not None:  # the handler reads the seed's names (v2's names that v3 respelled are refused)
+                query, query_lists = versions.seed_query(form, query, query_lists)
             call = Call(
                 op=op, state=state, token=token, path=dict(request.path_params), query=query,
-                query_lists={k: request.query_params.getlist(k) for k in query},
-                body=body, location_id=location_id,
-                base_url=f"{request.url.scheme}://{request.headers.get('host', 'localhost')}",
+                query_lists=query_lists, body=body, location_id=location_id,
+                base_url=f"{request.url.scheme}://{request.headers.get('host', 'localhost')}", form=form,
             )
             handler = HANDLERS.get(op.key)
             if handler is None:
@@ -115,6 +124,9 @@ class Gateway:
             result = handler(call)
             if before is not None:
                 webhooks.after(call, before, result)
+            if form is not None and not isinstance(result, Response):
+                result = (Reply(result.status, versions.v3_answer(form, result.body)) if isinstance(result, Reply)
+                          else versions.v3_answer(form, result))
         except ApiError as error:
             state.stats[f"status:{error.status}"] += 1
             return error_response(error, headers)
@@ -148,8 +160,7 @@ class Gateway:
         version = request.headers.get("version")
         if not version:
             raise bad_request("Version header was not found")
-        if version not in SUPPORTED_VERSIONS and not (version == "legacy" and op.key not in operations()):
-            # HighLevel's ``legacy`` header is taken by the second tier (as its v2 form); the 124 keep their list.
+        if version not in SUPPORTED_VERSIONS:
             raise bad_request(f"Version {version!r} is not supported; use {op.version}")
 
     @staticmethod
@@ -220,6 +231,9 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
         (method, route.path) for route in own_routes for method in (getattr(route, "methods", None) or ()))
     seed = list(operations().values())
     router = CatalogRouter(seed + second.shadowed_by(CatalogRouter(seed)))
+    # The 124's v3 forms: the same handlers, v3's paths (``.../campaigns/remove-all``) for ``Version: v3``.
+    seed_v3 = [get_operation(op.key, "v3") for op in seed if "v3" in versions_of(op.key)]
+    router_v3 = CatalogRouter(seed_v3 + second.shadowed_by(CatalogRouter(seed_v3)))
 
     async def not_found_route(request: Request, exc: Exception) -> Response:
         return error_response(no_route(request.method, request.url.path, getattr(exc, "status_code", 404)))
@@ -263,10 +277,11 @@ def create_app(state: SandboxState, access: ControlAccess | None = None) -> ASGI
         if has_dot_segment(path):
             await refuse(no_route(scope["method"], path), scope, receive, send)
             return
-        found = router.match(scope["method"], path)
+        version = _version(scope)
+        found = (router_v3 if version == "v3" else router).match(scope["method"], path)
         if found is None or scope["method"] not in found[0]:
             # Not one of the 124 (only now is the second tier loaded): every other operation of the specs.
-            other = second.match(scope["method"], path, _version(scope))
+            other = second.match(scope["method"], path, version)
             found = other or found
         if found is None:
             if has_encoded_slash(path):

@@ -100,6 +100,26 @@ def _resolve(node: dict, document: dict) -> tuple[dict, dict, str | None]:
     return target, document, ref
 
 
+def resolved(node: dict, document: dict) -> tuple[dict, dict]:
+    """``node`` with its ``$ref`` s followed and an ``allOf`` merged into one object schema (properties, required),
+    with the document its properties belong to."""
+    seen = 0
+    node, document, ref = _resolve(node, document)
+    while ref is not None and seen < MAX_DEPTH:
+        node, document, ref = _resolve(node, document)
+        seen += 1
+    if not node.get("allOf"):
+        return node, document
+    merged: dict = {k: v for k, v in node.items() if k != "allOf"}
+    for part in node["allOf"]:
+        part, _ = resolved(part, document)
+        merged.setdefault("properties", {}).update(part.get("properties", {}))
+        merged["required"] = [*merged.get("required", []), *part.get("required", [])]
+        for key, value in part.items():
+            merged.setdefault(key, value)
+    return merged, document
+
+
 def _fits(value: Any, schema: dict) -> bool:
     kinds = schema.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds or []

@@ -52,6 +52,19 @@ class Call:
     """The location the request addresses (path, query or body, as the catalog says; else the token's)."""
     base_url: str = ""
     """Where the client reached the sandbox (``http://127.0.0.1:PORT``), for absolute ``nextPageUrl`` s."""
+    form: Operation | None = None
+    """The form the request follows where it is not ``op`` (a v3 request to one of the 124: v3's form). ``op``
+    stays the seed's form and ``query`` speaks its names, so handlers keep one state and one vocabulary."""
+
+    @property
+    def served(self) -> Operation:
+        """The form of the operation the request follows (its spec's body fields, answer shape)."""
+        return self.form or self.op
+
+    @property
+    def api(self) -> str:
+        """The spec the request follows: ``v2`` (dated and ``legacy`` Version headers) or ``v3``."""
+        return self.served.api
 
     @property
     def data(self) -> dict:

@@ -265,6 +265,9 @@ class WriteWhilePaging:
         self.hook, self.create, self.after = hook, create, after
         self.created: list[dict] = []
 
+    def __getattr__(self, name: str) -> Any:  # everything else is the real hook's (its settings...)
+        return getattr(self.hook, name)
+
     def paginate(self, key: str, **arguments: Any):
         for position, record in enumerate(self.hook.paginate(key, page_size=20, **arguments)):
             if position == self.after and not self.created:  # once, in the first poll

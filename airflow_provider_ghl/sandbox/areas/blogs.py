@@ -127,8 +127,10 @@ def get_blog_categories(call: Call) -> dict:
 def get_blog_posts(call: Call) -> dict:
     blog_id = call.query["blogId"]
     status = call.query.get("status")
-    if status and status not in POST_STATUSES:
-        raise unprocessable(f"status must be one of the following values: {', '.join(POST_STATUSES)}")
+    allowed = call.served.query_param("status").enum or POST_STATUSES  # v3 adds ALL: no filter
+    if status and status not in allowed:
+        raise unprocessable(f"status must be one of the following values: {', '.join(allowed)}")
+    status = None if status == "ALL" else status
     title_matches = _search(call, "title")
     posts = _listing(
         call, "blog_posts", skip_param="offset",

@@ -26,6 +26,8 @@ OPPORTUNITY_FIELDS = (
     "lastStatusChangeAt", "lastStageChangeAt", "lastActionDate", "createdAt", "updatedAt", "dateAdded", "contactId",
     "locationId", "lostReasonId", "customFields", "followers",
 )
+FORECAST_TYPES = {"forecastProbability": "number", "forecastExpectedCloseDate": "string"}
+"""What v3's create, update and upsert bodies add (opportunities-v3.json): stored on the record, shown in v3's answers."""
 STRING_TYPES = dict.fromkeys(("name", "pipelineId", "pipelineStageId", "assignedTo", "contactId", "lostReasonId"), "string")
 PIPELINE_FIELDS = ("id", "name", "stages", "showInFunnel", "showInPieChart", "locationId", "dateAdded", "dateUpdated")
 # What search_opportunities' get* flags pull in for each opportunity's contact.
@@ -110,7 +112,8 @@ def _present(call: Call, record: dict, related: dict[str, dict[str, list]] | Non
 
     ``related``: list name -> contact id -> rows, for the lists a search asked for.
     """
-    shown = {**pick(record, OPPORTUNITY_FIELDS), "contact": _contact_summary(call, record["contactId"]),
+    fields = (*OPPORTUNITY_FIELDS, *FORECAST_TYPES) if call.api == "v3" else OPPORTUNITY_FIELDS
+    shown = {**pick(record, fields), "contact": _contact_summary(call, record["contactId"]),
              "notes": [], "tasks": [], "calendarEvents": []}
     for key, by_contact in (related or {}).items():
         shown[key] = by_contact.get(record["contactId"], [])
@@ -143,7 +146,10 @@ def _pipeline_of(call: Call, pipeline_id: Any) -> dict:
 
 def _changes(call: Call, data: dict, record: dict | None) -> dict:
     """The validated field changes of a create/update/upsert body; 422 names every bad field."""
-    problems = field_problems(data, STRING_TYPES, null_allowed=False)
+    problems = field_problems(data, {**STRING_TYPES, **(FORECAST_TYPES if call.api == "v3" else {})}, null_allowed=False)
+    probability = data.get("forecastProbability") if call.api == "v3" else None
+    if isinstance(probability, int | float) and not 0 <= probability <= 100:
+        problems.append("forecastProbability must be a percentage from 0 to 100")
     if "status" in data and data["status"] not in STATUSES:
         problems.append(f"status must be one of the following values: {', '.join(STATUSES)}")
     value = data.get("monetaryValue")
@@ -158,7 +164,8 @@ def _changes(call: Call, data: dict, record: dict | None) -> dict:
     custom_fields = _custom_fields(call, data.get("customFields", []), problems)
     if problems:
         raise unprocessable(*problems)
-    changes = pick(data, ("name", "status", "monetaryValue", "assignedTo", "contactId", "lostReasonId"))
+    changes = pick(data, ("name", "status", "monetaryValue", "assignedTo", "contactId", "lostReasonId",
+                          *(FORECAST_TYPES if call.api == "v3" else ())))
     pipeline_id = data.get("pipelineId") or (record or {}).get("pipelineId")
     if pipeline_id is not None and ("pipelineId" in data or "pipelineStageId" in data):
         stages = [stage["id"] for stage in _pipeline_of(call, pipeline_id)["stages"]]

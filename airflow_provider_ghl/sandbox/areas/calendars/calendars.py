@@ -56,7 +56,7 @@ def apply_calendar_settings(call: Call, calendar: dict, data: dict) -> None:
     problems += open_hours_problems(data.get("openHours") or [])
     if problems:
         raise unprocessable(*problems)
-    settable = set(call.op.body.properties) - {"locationId", "meetingLocation"}
+    settable = set(call.served.body.properties) - {"locationId", "meetingLocation"}
     calendar.update({k: v for k, v in data.items() if k in settable and v is not None})
 
 

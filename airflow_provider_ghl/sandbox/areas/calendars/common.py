@@ -38,23 +38,33 @@ ENUMS: dict[str, tuple] = {
 }
 
 
-def enum_problems(name: str, where: str, value: Any) -> list[str]:
-    if name in ENUMS and value not in ENUMS[name]:
-        return [f"{where} must be one of the following values: {', '.join(str(v) for v in ENUMS[name])}"]
+V3_ENUMS: dict[str, tuple] = {
+    **ENUMS,
+    "allowBookingAfterUnit": (*ENUMS["allowBookingAfterUnit"], "mins"),
+    "appointmentStatus": (*ENUMS["appointmentStatus"], "completed", "active"),
+}
+"""v3's request DTOs allow a few more values (calendars-v3.json)."""
+
+
+def enum_problems(name: str, where: str, value: Any, enums: dict[str, tuple] = ENUMS) -> list[str]:
+    if name in enums and value not in enums[name]:
+        return [f"{where} must be one of the following values: {', '.join(str(v) for v in enums[name])}"]
     return []
 
 
-def check_fields(data: dict, types: dict[str, str], prefix: str = "") -> None:
+def check_fields(data: dict, types: dict[str, str], prefix: str = "", *, api: str = "v2") -> None:
     """422 naming every field whose type or enum is wrong (``null`` counts as absent, as in HighLevel's DTOs)."""
-    problems = field_problems(data, types, prefix=prefix, check=enum_problems)
+    enums = V3_ENUMS if api == "v3" else ENUMS
+    problems = field_problems(data, types, prefix=prefix,
+                              check=lambda name, where, value: enum_problems(name, where, value, enums))
     if problems:
         raise unprocessable(*problems)
 
 
 def check_body(call: Call) -> dict:
-    """The request body, checked against the operation's property types from the catalog."""
+    """The request body, checked against the property types of the form it follows (from the catalog)."""
     data = call.data
-    check_fields(data, call.op.body.properties if call.op.body else {})
+    check_fields(data, call.served.body.properties if call.served.body else {}, api=call.api)
     return data
 
 

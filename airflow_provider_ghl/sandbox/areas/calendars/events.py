@@ -19,6 +19,7 @@ from airflow_provider_ghl.sandbox.errors import bad_request, not_found, unproces
 from airflow_provider_ghl.sandbox.records import public
 from airflow_provider_ghl.sandbox.routing import Call, handles, pick, require_fields
 from airflow_provider_ghl.sandbox.state import epoch_ms
+from airflow_provider_ghl.sandbox.versions import answer_fields
 
 if TYPE_CHECKING:
     from airflow_provider_ghl.sandbox.state import SandboxState
@@ -137,7 +138,7 @@ def create_appointment(call: Call) -> dict:
     }
     place_appointment(call, event, data, calendar)
     call.state.insert("events", event)
-    return pick(event, call.op.record_fields)
+    return pick(event, answer_fields(call.op, call.form))
 
 
 @handles("update_appointment")
@@ -148,7 +149,7 @@ def update_appointment(call: Call) -> dict:
         known_users(call, [data["assignedUserId"]], "assignedUserId")
     calendar = call.record("calendars", data.get("calendarId") or event["calendarId"], "Calendar")
     place_appointment(call, event, data, calendar)
-    return pick(event, call.op.record_fields)
+    return pick(event, answer_fields(call.op, call.form))
 
 
 @handles("delete_calendar_event")
@@ -178,7 +179,7 @@ def block_slot(call: Call, event: dict) -> dict:
         if data.get(name) is not None:
             event[name] = data[name]
     event["users"] = [event["assignedUserId"]] if event.get("assignedUserId") else []
-    return pick(event, call.op.record_fields)
+    return pick(event, answer_fields(call.op, call.form))
 
 
 def new_block(state: SandboxState, location_id: str, added: str) -> dict:

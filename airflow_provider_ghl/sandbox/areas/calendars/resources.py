@@ -73,7 +73,7 @@ def update_calendar_resource(call: Call) -> dict:
     data = check_body(call)
     check_resource(call, resource["resourceType"], data)
     resource.update({k: v for k, v in data.items() if k != "locationId" and v is not None
-                     and k in call.op.body.properties})
+                     and k in call.served.body.properties})
     return public(resource)
 
 

@@ -16,6 +16,10 @@ from airflow_provider_ghl.sandbox.routing import Call
 from airflow_provider_ghl.sandbox.state import iso, parse_time
 
 DND_CHANNELS = ("Call", "Email", "SMS", "WhatsApp", "GMB", "FB")
+"""The channels of ``dndSettings`` as stored and as v2 spells them; v3 spells them ``call``, ``email``, ``sms``,
+``whatsApp``, ``gmb``, ``fb`` (its answers are respelled from its schema: ``sandbox/versions.py``)."""
+V3_DND_CHANNELS = {"call": "Call", "email": "Email", "sms": "SMS", "whatsApp": "WhatsApp", "gmb": "GMB", "fb": "FB"}
+"""v3's spelling of each channel (``ContactDndSettingsDto`` of contacts-v3.json) -> the stored one."""
 DND_STATUSES = ("active", "inactive", "permanent")
 # The birth-date formats HighLevel documents for dateOfBirth (year first or month first, any of - / . _).
 BIRTH_DATE = re.compile(
@@ -30,7 +34,7 @@ def validated(call: Call, data: dict, *, nullable: bool = False) -> dict:
 
     Raises 422 listing every problem, each naming its field (HighLevel's ``forbidNonWhitelisted`` style).
     """
-    properties = call.op.body.properties if call.op.body else {}
+    properties = call.served.body.properties if call.served.body else {}
 
     def check(name: str, where: str, value: Any) -> list[str]:
         value_check = VALUE_CHECKS.get(name)
@@ -40,6 +44,9 @@ def validated(call: Call, data: dict, *, nullable: bool = False) -> dict:
                               check=check)
     if problems:
         raise unprocessable(*problems)
+    if call.api == "v3":  # stored once, in v2's spelling
+        data = {**data, **{name: {V3_DND_CHANNELS.get(k, k): v for k, v in data[name].items()}
+                           for name in ("dndSettings",) if isinstance(data.get(name), dict)}}
     return data
 
 
@@ -99,12 +106,19 @@ def _custom_field_items(call: Call, name: str, value: list) -> list[str]:
 
 
 def _dnd(call: Call, name: str, value: dict) -> list[str]:
-    channels, statuses = (("all",), ("active", "inactive")) if name == "inboundDndSettings" else (DND_CHANNELS, DND_STATUSES)
-    problems = [f"property {name}.{key} should not exist" for key in value if key not in channels]
+    channels, statuses = (("all",), ("active", "inactive")) if name == "inboundDndSettings" else (
+        tuple(V3_DND_CHANNELS) if call.api == "v3" else DND_CHANNELS, DND_STATUSES)
+    problems = [f"property {name}.{key} should not exist{_spelled(key, channels)}" for key in value if key not in channels]
     for channel, setting in value.items():
         if channel in channels and (not isinstance(setting, dict) or setting.get("status") not in statuses):
             problems.append(f"{name}.{channel}.status must be one of the following values: {', '.join(statuses)}")
     return problems
+
+
+def _spelled(key: str, channels: tuple[str, ...]) -> str:
+    """The hint for a channel spelled as the other API version spells it (``SMS`` sent with ``Version: v3``)."""
+    same = [channel for channel in channels if channel.lower() == str(key).lower()]
+    return f" (this API version spells it {same[0]})" if same else ""
 
 
 def _not_blank(call: Call, name: str, value: str) -> list[str]:
