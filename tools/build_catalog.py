@@ -82,6 +82,13 @@ def resolve(spec: dict, schema: dict | None, common: dict) -> dict | None:
     return schema
 
 
+def unwrap(spec: dict, schema: dict | None, common: dict) -> dict:
+    """``schema`` resolved, through the one-part ``allOf`` NestJS wraps a described ``$ref`` in."""
+    schema = resolve(spec, schema, common) or {}
+    parts = schema.get("allOf") or []
+    return (resolve(spec, parts[0], common) or {}) if len(parts) == 1 and "properties" not in schema else schema
+
+
 def json_type(spec: dict, schema: dict | None, common: dict) -> str:
     schema = resolve(spec, schema, common) or {}
     if schema.get("type") == "object" and "properties" not in schema and "example" in schema \
@@ -131,7 +138,9 @@ def record_shape(spec: dict, common: dict, response_schema: dict | None, records
     resolved = resolve(spec, response_schema, common) or {}
     properties = resolved.get("properties", {})
     if records_key is not None:
-        holder = resolved if records_key == "" else resolve(spec, properties.get(records_key), common) or {}
+        holder = resolved
+        for name in records_key.split(".") if records_key else ():  # a dotted path where the list is nested
+            holder = unwrap(spec, holder.get("properties", {}).get(name), common)
         items = holder.get("items")
         return None, sorted((resolve(spec, items, common) or {}).get("properties", {}))
     objects = [k for k, v in properties.items() if json_type(spec, v, common) == "object"]

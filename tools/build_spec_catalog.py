@@ -81,8 +81,10 @@ def declared_version(operation: dict) -> str | None:
     return enum[0] if enum else None
 
 
-def form(version: str, area: str, spec: dict, method: str, path: str, operation: dict, ctx: dict) -> dict:
-    """One version's form of an operation, as ``catalog.json`` writes an operation (less the defaults)."""
+def form(version: str, area: str, spec: dict, method: str, path: str, operation: dict, ctx: dict,
+         records: str | None = None) -> dict:
+    """One version's form of an operation, as ``catalog.json`` writes an operation (less the defaults); ``records``:
+    where the other version's form keeps its records (the name that picks one of several nested lists)."""
     bc, common = ctx["build_catalog"], ctx["common"]
     declared = {p["name"]: p for p in operation.get("parameters", []) if "name" in p}
     path_params = []
@@ -116,9 +118,9 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         scopes = ctx["scopes"].get((method, norm_path(path).rstrip("/") or "/"), [])
     schemes = [name for entry in security for name in entry]
     token_types = list(dict.fromkeys("agency" if s.startswith("Agency") else "location" for s in schemes)) or ["location"]
-    paging = paging_style(spec, operation, body, bc, common)
-    records_key = record_key = None
     resolved = bc.resolve(spec, response, common) or {}
+    paging = paging_style(spec, operation, body, bc, common, resolved)
+    records_key = record_key = None
     if resolved.get("type") == "array" and (method == "GET" or paging["style"] != "none"):
         records_key = ""
     else:
@@ -128,6 +130,8 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         # A GET answering one list (beside counts and meta) is a collection even with no paging parameter.
         if paging["style"] != "none" or (method == "GET" and len(arrays) == 1 and not objects):
             records_key = arrays[0] if len(arrays) == 1 else None
+        if paging["style"] != "none" and not arrays:
+            records_key = nested_records(spec, resolved, bc, common, records)
     record_key, record_fields = bc.record_shape(spec, common, response, records_key)
     if records_key is not None and paging["style"] == "none":
         paging = {"style": "single_page"}  # a list with no paging parameter comes whole
@@ -190,7 +194,34 @@ def placement(name: str, path_params: list, declared: dict, body: dict | None, a
     return None
 
 
-def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common: dict) -> dict:
+def nested_records(spec: dict, resolved: dict, bc: Any, common: dict, prefer: str | None) -> str | None:
+    """``holder.list`` where a paged answer has no list at its top but one object holding one list, or several of
+    which one is named ``prefer`` (v3's ``{"status", "data": {"numbers": [...], "rcsSenderIds": [...]}}`` envelope,
+    whose v2 form answers ``numbers`` at the top; the social planner's ``results``)."""
+    found = []
+    for name, schema in resolved.get("properties", {}).items():
+        inner = bc.unwrap(spec, schema, common)
+        arrays = [k for k, v in inner.get("properties", {}).items() if bc.json_type(spec, v, common) == "array"]
+        if len(arrays) == 1 or prefer in arrays:
+            found.append(f"{name}.{arrays[0] if len(arrays) == 1 else prefer}")
+    return found[0] if len(found) == 1 else None
+
+
+def next_cursor(token: str, resolved: dict, spec: dict, bc: Any, common: dict) -> tuple[str, str | None] | None:
+    """Where an answer carries the cursor to send back as ``token`` (``cursor`` -> ``nextCursor``, ``pageToken`` ->
+    ``pagination.nextPageToken``), at its top or one object down, and the flag beside it saying a page follows."""
+    holders = [("", resolved)] + [(name + ".", bc.unwrap(spec, schema, common))
+                                  for name, schema in resolved.get("properties", {}).items()]
+    for prefix, holder in holders:
+        names = holder.get("properties", {})
+        found = next((n for n in names if spelling(n) == "next" + spelling(token)), None)
+        if found:
+            flag = next((n for n in names if spelling(n) == "hasnextpage"), None)
+            return prefix + found, prefix + flag if flag else None
+    return None
+
+
+def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common: dict, resolved: dict) -> dict:
     """The Pager style the paging parameters name (query first, then body); ``none`` when they name none."""
     query = {p["name"]: p for p in operation.get("parameters", []) if p.get("in") == "query"}
     fields = set((body or {}).get("properties", {}))
@@ -199,6 +230,14 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
         maximum = (query.get(name) or {}).get("schema", {}).get("maximum")
         return {"max_limit": int(maximum)} if maximum is not None else {}
 
+    # An opaque cursor the answer hands back: ``cursor`` (the messages export), v3's AIP-158 ``pageToken``.
+    for token, style in (("cursor", "cursor"), ("pageToken", "page_token")):
+        found = next_cursor(token, resolved, spec, bc, common) if token in query else None
+        if found:
+            size = next((n for n in PAGE_SIZE_PARAMS if n in query), None)
+            return {"style": style, "cursor_param": token, "next_cursor": found[0],
+                    **({"more": found[1]} if found[1] else {}),
+                    **({"limit_param": size, **cap(size)} if size else {})}
     limit = "limit" if "limit" in query else None
     if {"startAfter", "startAfterId"} <= set(query):
         return {"style": "start_after", **({"limit_param": limit} if limit else {}), **(cap(limit) if limit else {})}
@@ -297,7 +336,8 @@ def build(reference: Path, seed: list[dict], overrides: dict, build_catalog: Any
         seed_by_op.setdefault((op["method"], op["path"]), []).append(op)
     entries = []
     for two, three in match(found):
-        forms = {v: form(v, *op, ctx) if op else None for v, op in (("v2", two), ("v3", three))}
+        forms = {"v2": form("v2", *two, ctx) if two else None}
+        forms["v3"] = form("v3", *three, ctx, (forms["v2"] or {}).get("records_key")) if three else None
         seeds = seed_by_op.get((two[2], two[3]), []) if two else []
         for seeded in seeds:
             v3 = json.loads(json.dumps(forms["v3"])) if forms["v3"] is not None else None

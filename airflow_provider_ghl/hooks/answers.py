@@ -19,6 +19,7 @@ import msgspec
 
 from airflow_provider_ghl.catalog import Operation
 from airflow_provider_ghl.exceptions import GHLResponseError, redact
+from airflow_provider_ghl.hooks.paging import at_path
 
 EXCERPT_CHARS = 160
 _SCAN_BYTES = 4096  # redact over more than is shown, so no secret is cut in half at the excerpt's end
@@ -85,8 +86,11 @@ def read_answer(op: Operation, response: httpx.Response) -> Any:
         raise not_data(op, response, f"the answer is {_kind(data)}, but {op.key} answers a list")
     if answer == "object" and not isinstance(data, dict):
         raise not_data(op, response, f"the answer is {_kind(data)}, but {op.key} answers an object")
-    if op.records_key and op.records_key not in data:
-        raise not_data(op, response, f"the answer has no {op.records_key!r}, where {op.key} keeps its records")
+    if op.records_key:
+        parent, _, name = op.records_key.rpartition(".")  # a dotted records_key: the list is nested
+        holder = at_path(data, parent)
+        if not isinstance(holder, dict) or name not in holder:
+            raise not_data(op, response, f"the answer has no {op.records_key!r}, where {op.key} keeps its records")
     return data
 
 

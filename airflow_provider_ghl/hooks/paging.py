@@ -52,27 +52,39 @@ class Page:
     total: int | None
 
 
+def at_path(data: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of an answer (``data.numbers``), or ``None``."""
+    for name in path.split(".") if path else ():
+        data = data.get(name) if isinstance(data, dict) else None
+    return data
+
+
 def records_of(op: Operation, data: Any) -> list[dict]:
-    """The records of one collection response (``records_key`` "" means the response is the list)."""
+    """The records of one collection response: at ``records_key``, a dotted path where the list is nested
+    (v3's ``{"data": {"numbers": [...]}}``); ``""`` means the response is the list."""
     if not op.records_key:
         return data if isinstance(data, list) else []
-    found = data.get(op.records_key) if isinstance(data, dict) else None
+    found = at_path(data, op.records_key)
     # HighLevel nests messages one level deeper than its spec says: {"messages": {"messages": [...]}}.
     if isinstance(found, dict):
         found = found.get(op.records_key)
     return found if isinstance(found, list) else []
 
 
-def total_of(data: Any) -> int | None:
-    if not isinstance(data, dict):
-        return None
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-    for value in (meta.get("total"), data.get("total"), data.get("count")):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
+def total_of(data: Any, op: Operation | None = None) -> int | None:
+    """The collection's total as the answer reports it: ``meta.total`` (v3: ``pagination.totalRecords``),
+    ``total`` or ``count``, at the top or beside the records where they are nested."""
+    holders = [data]
+    if op is not None and op.records_key and "." in op.records_key:
+        holders.append(at_path(data, op.records_key.rpartition(".")[0]))
+    for holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        meta = next((m for m in (holder.get("meta"), holder.get("pagination")) if isinstance(m, dict)), {})
+        for value in (meta.get("total"), meta.get("totalRecords"), holder.get("total"), holder.get("count")):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return int(value)
     return None
-
-
 
 
 def _sort_value(record: dict) -> Any:
@@ -330,10 +342,46 @@ class PageNumberPaginator(Paginator):
             return None
         name = self.op.pagination["page_param"]
         number = request.query[name] + 1
-        total = total_of(data)
+        total = total_of(data, self.op)
         if total is not None and (number - self.first_page) * self.page_size >= total:
             return None  # the pages so far hold the whole total: the next one would be empty
         return number, PageRequest({**request.query, name: number}, request.body)
+
+
+@dataclass
+class CursorPaginator(Paginator):
+    """An opaque cursor: the answer's next cursor (``pagination.next_cursor``, a dotted path: ``nextCursor``) is sent
+    back in the query parameter ``pagination.cursor_param`` (``cursor``); an answer without one (null, empty) is the
+    last page. Pages may be short: only the cursor says whether another follows."""
+
+    style: ClassVar[str] = "cursor"
+
+    def more(self, data: Any) -> bool:
+        """Whether the answer says a page follows, besides carrying a cursor."""
+        return True
+
+    def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        cursor = at_path(data, self.op.pagination["next_cursor"])
+        if not self.more(data):
+            return None
+        if cursor in (None, ""):
+            return None if self.more_flag is None else (None, request)  # "more" without a cursor: the Pager warns
+        return cursor, PageRequest({**request.query, self.op.pagination["cursor_param"]: cursor}, request.body)
+
+    @property
+    def more_flag(self) -> str | None:
+        return self.op.pagination.get("more")
+
+
+@dataclass
+class PageTokenPaginator(CursorPaginator):
+    """v3's AIP-158 pages: ``pageToken`` + ``pageSize`` in the query; the answer's ``pagination`` holds
+    ``nextPageToken`` and says ``hasNextPage`` (``pagination.more``). Paging goes on while both say a page follows."""
+
+    style: ClassVar[str] = "page_token"
+
+    def more(self, data: Any) -> bool:
+        return self.more_flag is None or at_path(data, self.more_flag) is not False
 
 
 PAGINATORS: dict[str, type[Paginator]] = {
@@ -347,6 +395,8 @@ PAGINATORS: dict[str, type[Paginator]] = {
     "start_after_date": StartAfterDatePaginator,
     "last_message_id": LastMessageIdPaginator,
     "page": PageNumberPaginator,
+    "cursor": CursorPaginator,
+    "page_token": PageTokenPaginator,
 }
 
 
@@ -425,7 +475,7 @@ class Pager:
                     page_ids.add(record_id)
                 fresh.append(record)
         self.recent_ids.append(page_ids)
-        total = total_of(data)
+        total = total_of(data, self.op)
         self._check_progress(records, fresh, total, first_seen)
         return Page(fresh, total)
 

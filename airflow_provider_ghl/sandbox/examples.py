@@ -82,6 +82,14 @@ class Context:
     """Numbers a page-number answer carries about itself (``page``, ``nextPage``...), at its top or in ``meta``."""
     seen: tuple[str, ...] = field(default_factory=tuple)
 
+    def page_field(self, where: str, name: str) -> tuple[bool, Any]:
+        """(whether ``name`` at ``where`` is one of the page's own fields, its value): at the answer's top, in its
+        ``meta`` or ``pagination``, or beside the records where they are nested (``data.page``)."""
+        parent = where.rpartition(".")[0]
+        if name in self.page_fields and parent in ("", "meta", "pagination", (self.records_key or "").rpartition(".")[0]):
+            return True, self.page_fields[name]
+        return False, None
+
     def page_size(self) -> int:
         return max(0, min(self.limit, COLLECTION_SIZE - self.start))
 
@@ -163,9 +171,9 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
     if kind is None and "properties" in node:
         kind = "object"
-    if kind in ("integer", "number") and where in (name, f"meta.{name}") and name in ctx.page_fields \
-            and (ctx.page_fields[name] is not None or node.get("nullable")):
-        return ctx.page_fields[name]
+    paging, value = ctx.page_field(where, name)
+    if paging and kind in ("integer", "number", "string", "boolean") and (value is not None or node.get("nullable")):
+        return value
     if kind in ("string", "integer", "number") and name:
         special = _named(kind, name, where, ctx)
         if special is not None:
@@ -176,9 +184,10 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
         properties = node.get("properties") or {}
         if not properties and isinstance(node.get("example"), str):
             return node["example"]  # NestJS's Date artifact: declared object, sent as a string
+        required = node.get("required") or ()
         built = {key: example(value, document, ctx, f"{where}.{key}" if where else key, key)
-                 for key, value in properties.items()}
-        for key in node.get("required") or ():  # required but not described (a spec gap): a plain value
+                 for key, value in properties.items() if key in required or not _unset(ctx, where, key, value)}
+        for key in required:  # required but not described (a spec gap): a plain value
             if key not in built:
                 built[key] = _named("string", key, f"{where}.{key}", ctx) or key
         return built
@@ -199,6 +208,12 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
     if kind == "boolean":
         return True
     return node.get("example", "")
+
+
+def _unset(ctx: Context, where: str, key: str, node: Any) -> bool:
+    """A page field without a value that its schema cannot say is null (the last page's next cursor): left out."""
+    paging, value = ctx.page_field(f"{where}.{key}" if where else key, key)
+    return paging and value is None and not (isinstance(node, dict) and node.get("nullable"))
 
 
 def _one_of(branches: list, document: dict, ctx: Context, where: str, name: str) -> Any:

@@ -10,6 +10,8 @@ example of the official success schema is returned (``sandbox.examples``). State
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,12 +81,39 @@ def _query_int(call: Call, name: str | None, default: int, minimum: int) -> int:
     return default if raw in (None, "") else integer(raw, name or "", minimum=minimum)
 
 
+def cursor_for(start: int) -> str:
+    """The opaque cursor of the page starting at record ``start`` (HighLevel's look alike: base64 JSON)."""
+    return base64.urlsafe_b64encode(json.dumps({"skip": start}).encode()).decode().rstrip("=")
+
+
+def _cursor_start(raw: str, name: str) -> int:
+    try:
+        start = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["skip"]
+    except (ValueError, TypeError, KeyError):
+        raise unprocessable(f"{name} is not a cursor this API returned") from None
+    if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start <= COLLECTION_SIZE:
+        raise unprocessable(f"{name} is not a cursor this API returned")
+    return start
+
+
 def _page(call: Call) -> tuple[int, int, dict[str, Any]]:
     """(first record, page size, the page's own fields) the request asks for, by the operation's pagination
     parameters or the body's. Page-number answers say which page they are and which comes next, as HighLevel's do
-    (``page``/``pageSize``; ``meta.currentPage``/``nextPage``/``prevPage``); their total is the collection's."""
+    (``page``/``pageSize``; ``meta.currentPage``/``nextPage``/``prevPage``); their total is the collection's.
+    Cursor answers carry the next page's cursor (``nextCursor``; v3's ``pagination.nextPageToken`` with
+    ``hasNextPage``), none on the last page."""
     paging = call.op.pagination
     style = paging.get("style")
+    if style in ("cursor", "page_token"):
+        limit = _query_int(call, paging.get("limit_param"), COLLECTION_SIZE, 1)
+        raw = call.query.get(paging["cursor_param"])
+        start = _cursor_start(raw, paging["cursor_param"]) if raw else 0
+        following = start + limit < COLLECTION_SIZE
+        fields: dict[str, Any] = {paging["next_cursor"].rpartition(".")[2]: cursor_for(start + limit) if following else None}
+        if paging.get("more"):
+            fields.update({paging["more"].rpartition(".")[2]: following, "hasPrevPage": start > 0,
+                           "currentPageSize": max(0, min(limit, COLLECTION_SIZE - start))})
+        return start, limit, fields
     if style == "body_skip_limit":
         data = call.data
         return integer(data.get("skip", 0), "skip"), integer(data.get("limit", COLLECTION_SIZE), "limit", minimum=1), {}

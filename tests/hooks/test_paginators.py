@@ -13,22 +13,26 @@ from airflow_provider_ghl.hooks.paging import (
     DEFAULT_WINDOW,
     PAGINATORS,
     BodySkipLimitPaginator,
+    CursorPaginator,
     LastMessageIdPaginator,
     OffsetPaginator,
     PageNumberPaginator,
     Pager,
     PageRequest,
+    PageTokenPaginator,
     Paginator,
     SearchAfterPaginator,
     StartAfterDatePaginator,
     StartAfterPaginator,
     TimeWindowPaginator,
     paginator_for,
+    records_of,
+    total_of,
 )
 
 
-def make(key: str, page_size: int | None = 2) -> Paginator:
-    paginator = paginator_for(get_operation(key))
+def make(key: str, page_size: int | None = 2, api: str | None = None) -> Paginator:
+    paginator = paginator_for(get_operation(key, api))
     paginator.page_size = page_size
     return paginator
 
@@ -229,6 +233,53 @@ def test_last_message_id_follows_next_page_even_on_short_pages():
     assert paginator.next(done, ids("m2"), request) is None
 
 
+def test_a_cursor_goes_back_as_given_until_the_answer_has_none():
+    paginator = make("export_messages_by_location", 10)  # GET /conversations/messages/export: cursor + nextCursor
+    assert isinstance(paginator, CursorPaginator)
+    request = paginator.first({"channel": "SMS"}, None)
+    assert request.query == {"channel": "SMS", "limit": 10}
+    data = {"messages": ids("a"), "nextCursor": "opaque==", "total": 30}
+    cursor, request = paginator.next(data, ids("a"), request)  # a short page does not end it: the cursor says
+    assert cursor == "opaque==" and request.query == {"channel": "SMS", "limit": 10, "cursor": "opaque=="}
+    for last in ({"messages": ids("b")}, {"messages": ids("b"), "nextCursor": None}, {"messages": ids("b"), "nextCursor": ""}):
+        assert paginator.next(last, ids("b"), request) is None
+
+
+def test_a_page_token_follows_the_answers_pagination_while_it_has_a_next_page():
+    paginator = make("get_installed_location", 2, api="v3")  # v3's AIP-158: pageToken + pageSize
+    assert isinstance(paginator, PageTokenPaginator)
+    request = paginator.first({"companyId": "c", "appId": "a"}, None)
+    assert request.query == {"companyId": "c", "appId": "a", "pageSize": 2}
+    data = {"items": ids("a", "b"), "pagination": {"hasNextPage": True, "nextPageToken": "t2"}}
+    cursor, request = paginator.next(data, ids("a", "b"), request)
+    assert cursor == "t2" and request.query["pageToken"] == "t2"
+    done = {"items": ids("c", "d"), "pagination": {"hasNextPage": False, "nextPageToken": "stale"}}
+    assert paginator.next(done, ids("c", "d"), request) is None  # no next page, whatever token comes along
+    assert paginator.next({"items": ids("c"), "pagination": {"hasNextPage": False}}, ids("c"), request) is None
+    lost = {"items": ids("c"), "pagination": {"hasNextPage": True}}  # a next page but no token: no cursor to send
+    assert paginator.next(lost, ids("c"), request) == (None, request)
+
+
+def test_a_page_token_collection_ends_with_a_warning_when_the_token_is_missing(caplog):
+    pager = Pager.start(get_operation("get_installed_location", "v3"), {}, None, 2)
+    data = {"items": ids("a", "b"), "pagination": {"hasNextPage": True, "totalRecords": 9}}
+    page = pager.take(data)
+    assert [r["id"] for r in page.records] == ["a", "b"] and page.total == 9
+    assert pager.advance(data) is None and "no page cursor" in caplog.text
+
+
+def test_records_nested_in_an_envelope_are_found_with_their_total():
+    """v3's phone numbers answer {"status", "data": {"numbers": [...], "page", "total"}}: the catalog's records
+    path says where the list is, and the total beside it bounds the pages."""
+    op = get_operation("active_numbers", "v3")
+    assert op.records_key == "data.numbers" and op.is_collection
+    paginator = make("active_numbers", 2, api="v3")
+    data = {"status": "success", "data": {"numbers": ids("a", "b"), "page": 0, "total": 2}}
+    assert records_of(op, data) == ids("a", "b") and total_of(data, op) == 2
+    assert paginator.next(data, ids("a", "b"), paginator.first({}, None)) is None  # page 0 held the total
+    assert records_of(op, {"data": {}}) == [] and records_of(op, {"data": None}) == []
+
+
 # -- the Pager: the caller's page size, the shared guards --------------------------------------------------
 @pytest.mark.parametrize(("key", "query", "body", "size"), [
     ("search_users", {"limit": "20"}, None, 20),
@@ -252,6 +303,6 @@ def test_every_style_of_the_catalog_has_its_own_unit_tests_here():
     import re
     from pathlib import Path
 
-    made = set(re.findall(r'\bmake\("(\w+)"', Path(__file__).read_text()))
+    made = set(re.findall(r'\bmake\("(\w+)"(?:[^)\n]*api="(v\d)")?', Path(__file__).read_text()))
     styles = catalog_styles() - {"none"}
-    assert styles <= {get_operation(key).paging_style for key in made}, "a style without unit tests here"
+    assert styles <= {get_operation(key, api or None).paging_style for key, api in made}, "a style without unit tests here"
