@@ -200,6 +200,13 @@ class Operation:
         return self.pagination["style"]
 
     @property
+    def paging_parameters(self) -> frozenset[str]:
+        """The query parameters or body fields its paging style sends itself (page size, offset, page, cursor,
+        time window): ``paginate`` fills them, so they are never the caller's to give."""
+        named = {value for name, value in self.pagination.items() if name.endswith("_param")}
+        return frozenset(named | set(self.pagination.get("window") or ()))
+
+    @property
     def required_body_fields(self) -> tuple[str, ...]:
         """The body fields HighLevel insists on (the spec's list, less the ones it does not enforce)."""
         if self.body is None:

@@ -249,7 +249,7 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
         size = "pageLimit" if "pageLimit" in fields else "limit"
         return {"style": "search_after", "limit_param": size}
     if {"skip", "limit"} <= fields:
-        return {"style": "body_skip_limit", "limit_param": "limit"}
+        return {"style": "body_skip_limit", "offset_param": "skip", "limit_param": "limit"}
     for offset in ("offset", "skip"):
         if offset in query and limit:
             return {"style": "offset", "offset_param": offset, "limit_param": limit, **cap(limit)}

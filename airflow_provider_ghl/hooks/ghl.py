@@ -201,12 +201,14 @@ class GHLHook(BaseHook):
         return self.flows.requests
 
     def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
-                location_id: str | None = None, api_version: str | None = None, **path_arguments: Any) -> Prepared:
+                location_id: str | None = None, api_version: str | None = None, paging: bool = False,
+                **path_arguments: Any) -> Prepared:
         """Validate a call and build its request without sending it (raises ``GHLInputError``/``GHLScopeError``).
 
-        ``api_version`` (``v2``, ``v3``, ``legacy``, a dated version) overrides the connection's for this call."""
+        ``api_version`` (``v2``, ``v3``, ``legacy``, a dated version) overrides the connection's for this call;
+        ``paging=True`` validates it as ``paginate`` sends it (the paging parameters are the style's to send)."""
         return self.flows.prepare(key, query=query, body=body, location_id=location_id, arguments=path_arguments,
-                                  api_version=api_version)
+                                  api_version=api_version, paging=paging)
 
     # -- sync I/O -------------------------------------------------------------------------------
     def get_conn(self) -> httpx.Client:
@@ -228,7 +230,7 @@ class GHLHook(BaseHook):
                  api_version: str | None = None, **path_arguments: Any) -> Iterator[dict]:
         """Every record of a collection operation, each once, across all pages."""
         prepared = self.prepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
-                                **path_arguments)
+                                paging=True, **path_arguments)
         flow = self.flows.paginate(prepared, page_size=page_size, max_records=max_records)
         return self._iterate(flow)
 
@@ -379,7 +381,7 @@ class GHLAsyncHook(GHLHook):
                         max_records: int | None = None, api_version: str | None = None,
                         **path_arguments: Any) -> AsyncIterator[dict]:
         prepared = await self.aprepare(key, query=query, body=body, location_id=location_id, api_version=api_version,
-                                       **path_arguments)
+                                       paging=True, **path_arguments)
         flow = self._flows.paginate(prepared, page_size=page_size, max_records=max_records)
         async for record in self._aiterate(flow):
             yield record

@@ -36,6 +36,9 @@ repeats itself fails on the next one."""
 TOTAL_SLACK_PAGES = 3
 """Pages allowed beyond twice what the reported total needs (records inserted while paging, tie re-fetches)."""
 SEARCH_PAGE_CAP = 10_000  # HighLevel's contact search stops at page*pageLimit 10k without searchAfter
+REQUIRED_PAGE_SIZE = 20
+"""The page size sent where the spec requires one but names no maximum and the caller gives none (HighLevel's most
+common default: forms submissions, installed locations)."""
 DEFAULT_WINDOW = timedelta(days=365)
 """HighLevel requires a time window (calendar events): without one from the caller, this far back and ahead."""
 
@@ -192,24 +195,35 @@ class OffsetPaginator(Paginator):
 
 @dataclass
 class BodySkipLimitPaginator(Paginator):
-    """``skip``/``limit`` in the body, as strings (HighLevel types them so)."""
+    """``skip`` (``pagination.offset_param``) and ``limit`` in the body, typed as the request schema types them
+    (strings for the users' filter, numbers for the social planner's lists)."""
 
     style: ClassVar[str] = "body_skip_limit"
 
     def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
         return (body or {}).get("limit")
 
+    def typed(self, name: str, number: int) -> int | str:
+        declared = self.op.body.properties.get(name) if self.op.body is not None else None
+        return number if declared in ("integer", "number") else str(number)
+
     def first(self, query: dict[str, Any], body: dict[str, Any] | None) -> PageRequest:
         body = body if body is not None else {}
-        body.setdefault("limit", str(self.page_size))
-        body.setdefault("skip", "0")
+        if self.page_size:
+            body.setdefault("limit", self.typed("limit", self.page_size))
+        body.setdefault(self.offset_param, self.typed(self.offset_param, 0))
         return PageRequest(query, body)
+
+    @property
+    def offset_param(self) -> str:
+        return self.op.pagination["offset_param"]
 
     def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
         if self.short(records):
             return None
-        cursor = int((request.body or {}).get("skip") or 0) + len(records)
-        return cursor, PageRequest(request.query, {**(request.body or {}), "skip": str(cursor)})
+        cursor = int((request.body or {}).get(self.offset_param) or 0) + len(records)
+        return cursor, PageRequest(request.query, {**(request.body or {}),
+                                                   self.offset_param: self.typed(self.offset_param, cursor)})
 
 
 @dataclass
@@ -253,7 +267,10 @@ class SearchAfterPaginator(Paginator):
         last = records[-1]
         if isinstance(last.get("searchAfter"), list):
             cursor = last["searchAfter"]
-            body.pop("page", None)
+            if "page" in self.op.required_body_fields:  # a spec that requires it with searchAfter: the page it is
+                body["page"] = int(body.get("page") or 1) + 1
+            else:
+                body.pop("page", None)
             body["searchAfter"] = cursor
         else:
             cursor = int(body.get("page") or 1) + 1
@@ -450,7 +467,9 @@ class Pager:
             raise GHLInputError(
                 f"page_size {page_size} is above HighLevel's maximum of {max_limit} for {op.key}", operation=op.key
             )
-        paginator.page_size = page_size or max_limit
+        required = {q.name for q in op.query_params if q.required} | set(op.required_body_fields)
+        paginator.page_size = page_size or max_limit or (REQUIRED_PAGE_SIZE if paginator.limit_param in required
+                                                         else None)
         request = paginator.first(dict(query), dict(body) if body is not None else None)
         return cls(op=op, paginator=paginator, request=request, first_page_size=paginator.page_size)
 

@@ -215,11 +215,13 @@ class RequestFlows:
     # -- building -------------------------------------------------------------------------------
     def prepare(self, key: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                 location_id: str | None = None, arguments: Mapping[str, Any] | None = None,
-                api_version: str | None = None) -> Prepared:
+                api_version: str | None = None, paging: bool = False) -> Prepared:
         """Validate a call and build its request without sending anything.
 
         ``api_version`` (else the connection's) picks the spec whose form of the operation is sent
-        (:func:`~airflow_provider_ghl.catalog.api_choice`); names are the v2 form's in every version."""
+        (:func:`~airflow_provider_ghl.catalog.api_choice`); names are the v2 form's in every version. ``paging``:
+        the request is the first page of :meth:`paginate`, whose style sends the paging parameters itself (a spec
+        that requires ``limit``/``offset`` or a time window does not require them of the caller)."""
         if not isinstance(key, str):
             raise GHLInputError(f"the operation key must be a string, got {type(key).__name__}")
         spec, header = api_choice(api_version if api_version is not None else self.settings.api_version)
@@ -275,7 +277,7 @@ class RequestFlows:
                 raise GHLInputError(f"missing path argument {param.argument}= (HighLevel's {{{param.name}}})",
                                     operation=key, hint=f"Pass {param.argument}=... (the record's id).")
         if key not in operations() or op.api != "v2":
-            self._check_spec_form(op, query, body)
+            self._check_spec_form(op, query, body, op.paging_parameters if paging else frozenset())
         if op.location is not None:
             location = self._placed(op.location, query, body, arguments, op) or location
         uses_company = "agency" in op.token_types and (op.token_types[0] == "agency" or not location)
@@ -296,20 +298,21 @@ class RequestFlows:
             values.setdefault(placement.type_param, placement.type_value)
 
     @staticmethod
-    def _check_spec_form(op: Operation, query: dict, body: Any) -> None:
-        """The spec's required query parameters and body fields, for forms no operator class checks (every
-        operation outside the seed, and v3 forms); the seed's v2 forms are checked by their operators, as before."""
+    def _check_spec_form(op: Operation, query: dict, body: Any, paged: frozenset[str]) -> None:
+        """The spec's required query parameters and body fields (less ``paged``, the paging style's), for forms no
+        operator class checks (every operation outside the seed, and v3 forms); the seed's v2 forms are checked by
+        their operators, as before."""
         if op.content_type != "application/json":  # sent as JSON it would be refused, or worse, misread
             raise GHLInputError(f"{op.key} takes a {op.content_type} body, which call() does not send yet",
                                 operation=op.key, hint="OAuth tokens are the connection's business (auth_type=); "
                                 "upload files with httpx directly for now.")
-        missing = [q.name for q in op.query_params if q.required and query.get(q.name) is None]
+        missing = [q.name for q in op.query_params if q.required and query.get(q.name) is None and q.name not in paged]
         if missing:
             raise GHLInputError(f"missing required query parameter(s) {', '.join(missing)}", operation=op.key,
                                 hint=f"Pass query={{{', '.join(repr(m) + ': ...' for m in missing)}}} "
                                      f"(HighLevel's {op.api} spec requires them).")
         if op.body is not None and op.body.type == "object" and isinstance(body, dict):
-            absent = [name for name in op.required_body_fields if body.get(name) in (None, "")]
+            absent = [name for name in op.required_body_fields if body.get(name) in (None, "") and name not in paged]
             if absent:
                 raise GHLInputError(f"body is missing required field(s) {', '.join(absent)}", operation=op.key,
                                     hint=f"Add them to body= (HighLevel's {op.api} request schema requires them).")

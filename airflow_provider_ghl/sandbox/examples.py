@@ -197,6 +197,8 @@ def example(node: Any, document: dict, ctx: Context, where: str = "", name: str 
         items = node.get("items") or {}
         # A record's place in the whole collection names it: the same record on every page, none twice.
         values = [example(items, document, ctx, f"{where}[{first + index}]", name) for index in range(count)]
+        if paged:
+            values = [_placed(value, items, document, first + index) for index, value in enumerate(values)]
         low = node.get("minItems", 0)
         values += [example(items, document, ctx, f"{where}[{index}]", name) for index in range(len(values), low)]
         return _distinct(values) if node.get("uniqueItems") else values
@@ -252,6 +254,31 @@ def _takes(node: Any, value: Any, document: dict, depth: int = 0) -> bool:
     if isinstance(value, list) and isinstance(node.get("items"), dict):
         return all(_takes(node["items"], item, document, depth + 1) for item in value)
     return True
+
+
+def _placed(record: Any, items: Any, document: dict, position: int) -> Any:
+    """A record of a collection at ``position``: its ``searchAfter`` sort values say where it is (a client sends
+    them back for the next page), and one without an id is made unlike the others, as a client tells such records
+    apart by content: its first plain text (no enum, format or pattern) says which it is."""
+    node, document = resolved(items if isinstance(items, dict) else {}, document)
+    if isinstance(record, list) and record:
+        return [_placed(record[0], node.get("items"), document, position), *record[1:]]
+    if isinstance(record, str) and _plain(node):
+        return f"{record} {position + 1}"
+    if not isinstance(record, dict):
+        return record
+    if isinstance(record.get("searchAfter"), list):
+        record = {**record, "searchAfter": [position + 1]}
+    if record.get("id") or record.get("_id"):
+        return record
+    for key, value in record.items():
+        if isinstance(value, str) and _plain(resolved((node.get("properties") or {}).get(key) or {}, document)[0]):
+            return {**record, key: f"{value} {position + 1}"}
+    return record
+
+
+def _plain(node: dict) -> bool:
+    return node.get("type", "string") == "string" and not {"enum", "format", "pattern", "maxLength"} & set(node)
 
 
 def _distinct(values: list) -> list:

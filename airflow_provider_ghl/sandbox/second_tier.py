@@ -116,7 +116,15 @@ def _page(call: Call) -> tuple[int, int, dict[str, Any]]:
         return start, limit, fields
     if style == "body_skip_limit":
         data = call.data
-        return integer(data.get("skip", 0), "skip"), integer(data.get("limit", COLLECTION_SIZE), "limit", minimum=1), {}
+        skip, limit = paging["offset_param"], paging["limit_param"]
+        return integer(data.get(skip, 0), skip), integer(data.get(limit, COLLECTION_SIZE), limit, minimum=1), {}
+    if style == "search_after":  # the last record's searchAfter (its position, see examples), else page numbers
+        data = call.data
+        limit = integer(data.get(paging["limit_param"], COLLECTION_SIZE), paging["limit_param"], minimum=1)
+        after = data.get("searchAfter")
+        if isinstance(after, list) and after:
+            return integer(after[0], "searchAfter[0]"), limit, {}
+        return (integer(data.get("page", 1), "page", minimum=1) - 1) * limit, limit, {}
     limit = _query_int(call, paging.get("limit_param"), COLLECTION_SIZE, 1)
     if style == "page":
         first = paging.get("first_page", 1)

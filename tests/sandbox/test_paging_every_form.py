@@ -1,0 +1,170 @@
+"""Paging every list operation returns each record once (issue 13): every collection form of both specs.
+
+The 124's lists and searches in their v2 and v3 forms (stateful: the sandbox's seed records) and every second-tier
+list form in v2 and v3 (stateless examples, or state where an area keeps it) are paged with ``hook.paginate``
+against the session sandbox, at a page size that makes about three pages where the style takes one. Each must
+return every record once, as many as the sandbox holds: the answer's total where it reports one, else what one
+request at the form's maximum page size (or paging at it) reads. Forms that cannot page by spec (one page, one time
+window) must be read in exactly one request. Failures are grouped by paging style.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+import httpx
+import pytest
+
+from airflow_provider_ghl.catalog import Operation, all_keys, get_operation, operations, versions_of
+from airflow_provider_ghl.hooks.paging import records_of, total_of
+from airflow_provider_ghl.hooks.paging import Pager
+from tests.sandbox.test_every_operation import forms, request_for
+
+SINGLE_PAGE = {
+    "single_page": "the spec names no paging parameter: the whole list comes in one answer",
+    "time_window": "one request per time window (HighLevel requires one; the caller's, else a year around now)",
+}
+"""Styles that cannot page, with the reason: their forms are read in exactly one request."""
+PAGES = 3
+"""About this many pages per collection (more where a style re-reads a page at a boundary)."""
+
+
+def collection_forms() -> list[Operation]:
+    """Every collection form (v2, v3) of every operation, the 124's and the second tier's (less the OAuth routes the
+    sandbox serves itself, as ``forms()``)."""
+    second = {(op.key, op.api) for op in forms()}
+    return [op for key in all_keys() for version in versions_of(key)
+            if (op := get_operation(key, version)).is_collection and (key in operations() or (key, version) in second)]
+
+
+def seed_values(sandbox) -> dict[str, Any]:
+    """Path arguments and required parameters of the 124's lists, by name: the seed's ids with the most records
+    behind them (the contact with the most tasks and notes, the first appointment's pages of notes...)."""
+
+    def most(table: str, field: str) -> str:
+        return Counter(row[field] for row in sandbox.control("GET", f"tables/{table}") if row.get(field)).most_common(1)[0][0]
+
+    contacts = Counter(row["contactId"] for table in ("contact_tasks", "contact_notes", "events")
+                       for row in sandbox.control("GET", f"tables/{table}") if row.get("contactId"))
+    appointments = [row["id"] for row in sandbox.control("GET", "tables/events") if row.get("contactId")]
+    return {
+        "contact_id": contacts.most_common(1)[0][0], "business_id": most("contacts", "businessId"),
+        "appointment_id": appointments[0], "calendar_id": most("calendar_notifications", "calendarId"),
+        "resource_type": most("calendar_resources", "resourceType"), "record_id": most("relations", "firstRecordId"),
+        "conversation_id": most("messages", "conversationId"), "blogId": most("blog_posts", "blogId"),
+        "calendarId": most("events", "calendarId"), "companyId": sandbox.company_id,
+        "emails": [row["email"] for row in sandbox.control("GET", "tables/users")],
+    }
+
+
+def arguments(op: Operation, sandbox, seeded: dict[str, Any]) -> dict[str, Any]:
+    """``hook.paginate``'s keyword arguments for ``op``: path arguments, the spec's required query parameters and
+    body fields (as ``test_every_operation`` builds them), the seed's ids where the 124 need real ones; never the
+    paging parameters (the style's to send) nor the location or company (the hook fills them)."""
+    _path, query, body = request_for(op, sandbox)
+    filled = {name for placement in (op.location, op.company) if placement for name in placement.filled}
+    paging = {value for name, value in op.pagination.items() if name.endswith("_param")} | {"skip"}
+    paging |= set(op.pagination.get("window") or ())
+    path = {p.argument: seeded.get(p.argument, "abc123") for p in op.path_params if p.name not in filled}
+    query = {name: seeded.get(name, value) for name, value in query.items() if name not in filled | paging}
+    if op.paging_style == "time_window" and op.query_param("calendarId"):
+        query["calendarId"] = seeded["calendarId"]  # HighLevel wants one of calendarId, groupId, userId
+    if isinstance(body, dict):
+        body = {name: seeded.get(name, value) for name, value in body.items() if name not in filled | paging}
+    return {"query": query, "body": body, "api_version": op.api, **path}
+
+
+@pytest.fixture
+def hooks(sandbox, monkeypatch):
+    """Hooks on the sandbox's location holding every scope a collection form names: a location token, and an
+    agency token for the forms only an agency may call (installed locations...)."""
+    from airflow_provider_ghl.hooks.ghl import GHLHook
+
+    scopes = sorted({scope for op in collection_forms() for scope in op.scopes})
+    location = sandbox.control("POST", "tokens", {"scopes": scopes})["token"]
+    refresh = sandbox.control("POST", "oauth/grants", {"user_type": "Company", "scopes": scopes})["refresh_token"]
+    extra = sandbox.connection("oauth")["extra"]
+    agency = httpx.post(f"{sandbox.base_url}/oauth/token", data={
+        "client_id": extra["client_id"], "client_secret": extra["client_secret"],
+        "grant_type": "refresh_token", "refresh_token": refresh}).json()["access_token"]
+    made = {}
+    for kind, token in (("location", location), ("agency", agency)):
+        monkeypatch.setenv(f"AIRFLOW_CONN_GHL_PAGING_{kind.upper()}", json.dumps({
+            **sandbox.connection("full"), "password": token,
+            "extra": {**sandbox.connection("full")["extra"], "scopes": " ".join(scopes)}}))
+        made[kind] = GHLHook(ghl_conn_id=f"ghl_paging_{kind}", max_retries=0)
+    yield made
+    for hook in made.values():
+        hook.close()
+
+
+def expected(hook, op: Operation, kwargs: dict[str, Any]) -> tuple[set[str] | None, int]:
+    """(the ids, how many records) the sandbox holds for ``op``: the answer's total where it reports one, else one
+    request at the maximum page size, else (a fuller page) paging at that size."""
+    largest = op.pagination.get("max_limit")
+    request = Pager.start(op, kwargs["query"], kwargs["body"], largest).request  # the style's own first request
+    first = hook.call(op.key, **{**kwargs, "query": request.query, "body": request.body})
+    total = total_of(first, op)
+    records = records_of(op, first)
+    if total is None and largest and len(records) >= largest:
+        records = list(hook.paginate(op.key, page_size=largest, **kwargs))
+    ids = {id_of(record) for record in records}
+    return ids if total is None and None not in ids else None, total if total is not None else len(records)
+
+
+def id_of(record: Any) -> str | None:
+    """A record's id (``id``, ``_id``); ``None`` for records without one (phone numbers, plain values)."""
+    found = record.get("id") or record.get("_id") if isinstance(record, dict) else None
+    return None if found is None else str(found)
+
+
+def test_paging_every_collection_form_returns_each_record_once(sandbox, hooks):
+    seeded = seed_values(sandbox)
+    failures: dict[str, list[str]] = defaultdict(list)
+    single: dict[str, list[str]] = defaultdict(list)
+    paged = Counter()
+    for op in collection_forms():
+        hook = hooks["location" if "location" in op.token_types else "agency"]
+        kwargs = arguments(op, sandbox, seeded)
+        where = f"{op.key} {op.api}"
+        try:
+            ids, count = expected(hook, op, kwargs)
+            takes_size = bool(op.pagination.get("limit_param")) and op.paging_style not in SINGLE_PAGE
+            size = max(1, math.ceil(count / PAGES)) if takes_size else None
+            sandbox.control("DELETE", "stats")
+            records = list(hook.paginate(op.key, page_size=size, **kwargs))
+            requests = sandbox.control("GET", "stats").get(f"op:{op.key}", 0)
+        except Exception as error:  # noqa: BLE001 (every form's failure is reported, grouped by style)
+            failures[op.paging_style].append(f"{where}: {type(error).__name__}: {str(error)[:200]}")
+            continue
+        keys = [key for record in records if (key := id_of(record))]
+        twice = sorted(k for k, n in Counter(keys).items() if n > 1)
+        problems = []
+        if twice:
+            problems.append(f"{len(twice)} records read more than once ({twice[:3]})")
+        if len(records) != count:
+            problems.append(f"{len(records)} records read where the sandbox holds {count}")
+        if ids is not None and (len(keys) != len(records) or set(keys) != ids):
+            problems.append(f"other records than one request at the maximum page size reads: {sorted(set(keys) ^ ids)[:3]}")
+        if op.paging_style in SINGLE_PAGE and requests != 1:
+            problems.append(f"{requests} requests for a form that cannot page")
+        if size and count > size and requests < 2:
+            problems.append(f"{requests} request(s) at page size {size} for {count} records")
+        if problems:
+            failures[op.paging_style].append(f"{where}: " + "; ".join(problems))
+        elif op.paging_style in SINGLE_PAGE:
+            single[op.paging_style].append(where)
+        else:
+            paged[op.paging_style] += 1
+    assert not failures, f"{sum(map(len, failures.values()))} forms failed, by paging style:\n" + "\n".join(
+        f"[{style}] {len(lines)}:\n  " + "\n  ".join(lines) for style, lines in sorted(failures.items()))
+    # Every style of the catalog that pages was read over several pages; the forms that cannot page, with why.
+    assert set(paged) >= {"offset", "body_skip_limit", "start_after", "search_after", "start_after_date",
+                          "last_message_id", "page", "cursor", "page_token"}, paged
+    assert set(single) == set(SINGLE_PAGE), single
+    print("paged over several pages:", dict(paged))
+    for style, names in single.items():
+        print(f"one request ({SINGLE_PAGE[style]}): {len(names)} forms: {', '.join(sorted(names))}")
