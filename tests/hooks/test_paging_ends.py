@@ -35,6 +35,11 @@ def answer(style: str, records: list[dict], total: int | None) -> dict[str, Any]
     last = records[-1]
     if style == "last_message_id":
         return {"messages": {"messages": records, "nextPage": True, "lastMessageId": last["id"]}}
+    if style == "cursor":  # the next page's cursor beside the records, as the messages export answers
+        return {"messages": records, "nextCursor": f"after-{last['id']}", **({"total": total} if total else {})}
+    if style == "page_token":  # v3's AIP-158 pagination object
+        return {"items": records, "pagination": {"hasNextPage": True, "nextPageToken": f"after-{last['id']}",
+                                                 **({"totalRecords": total} if total else {})}}
     key = {"offset": "users", "body_skip_limit": "users", "page": "agents"}.get(
         style, "contacts" if style != "start_after_date" else "conversations")
     data: dict[str, Any] = {key: records}
@@ -45,8 +50,8 @@ def answer(style: str, records: list[dict], total: int | None) -> dict[str, Any]
     return data
 
 
-# style -> (operation, method, path, path arguments); one operation per style of the catalog that pages.
-STYLES: dict[str, tuple[str, str, str, dict[str, str]]] = {
+# style -> (operation, method, path, paginate's arguments); one operation per style of the catalog that pages.
+STYLES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "offset": ("search_users", "GET", "/users/search", {}),
     "body_skip_limit": ("filter_users_by_email", "POST", "/users/search/filter-by-email", {}),
     "start_after": ("list_contacts", "GET", "/contacts/", {}),
@@ -54,6 +59,9 @@ STYLES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "start_after_date": ("search_conversations", "GET", "/conversations/search", {}),
     "last_message_id": ("get_messages_by_conversation", "GET", "/conversations/c1/messages", {"conversation_id": "c1"}),
     "page": ("voice_ai__get_agents", "GET", "/voice-ai/agents", {}),
+    "cursor": ("export_messages_by_location", "GET", "/conversations/messages/export", {}),
+    "page_token": ("get_installed_location", "GET", "/oauth/installed-locations",
+                   {"api_version": "v3", "query": {"companyId": "hostileCompany00001", "appId": "app1"}}),
 }
 ENDS_AT_TOTAL = {"page"}
 """Styles that stop asking once their pages hold the reported total: a server outrunning it is simply not read on."""
@@ -64,7 +72,8 @@ def test_every_paging_style_of_the_catalog_is_covered():
 
     styles = catalog_styles() - {"none", "single_page", "time_window"}
     assert styles == set(STYLES)
-    assert all(get_operation(key).paging_style == style for style, (key, *_) in STYLES.items())
+    assert all(get_operation(key, arguments.get("api_version")).paging_style == style
+               for style, (key, _method, _path, arguments) in STYLES.items())
 
 
 def pages(style: str, chooser: Callable[[int], tuple[str, int]], total: int | None) -> Callable[[Request], Reply]:
