@@ -138,7 +138,7 @@ class Scripted:
 
     def paginate(self, key: str, *, page_size: int | None = None, max_records: int | None = None,
                  **kwargs: Any) -> list[dict]:
-        prepared = self.flows.prepare(key, **kwargs)
+        prepared = self.flows.prepare(key, paging=True, **kwargs)  # as the hooks' paginate prepares it
         emitted: list[dict] = []
         self.run(self.flows.paginate(prepared, page_size=page_size, max_records=max_records), emitted)
         return emitted

@@ -17,6 +17,7 @@ from airflow_provider_ghl.exceptions import (
     GHLAmbiguousWriteError,
     GHLAuthError,
     GHLDailyLimitError,
+    GHLInputError,
     GHLNotFoundError,
     GHLRateLimitError,
     GHLResponseError,
@@ -321,6 +322,57 @@ def test_page_numbers_are_walked_to_the_total_each_record_once():
     assert [record["id"] for record in emitted] == ["a", "b", "c", "d", "e"]
     assert [dict(parse_qsl(request.url.query.decode())) for request in run.requests()] == [
         {"locationId": "loc1", "formId": "f1", "page": str(number), "limit": "2"} for number in (1, 2, 3)]
+
+
+def sent_queries(run: Scripted) -> list[dict[str, str]]:
+    return [dict(parse_qsl(request.url.query.decode())) for request in run.requests()]
+
+
+def test_a_cursor_is_sent_back_until_the_answer_has_none():
+    run = Scripted(replies=[reply(200, {"messages": [{"id": "a"}], "nextCursor": "c2", "total": 3}),
+                            reply(200, {"messages": [{"id": "b"}, {"id": "a"}], "nextCursor": "c3", "total": 3}),
+                            reply(200, {"messages": [{"id": "c"}], "total": 3})])
+    emitted = run.paginate("export_messages_by_location", page_size=10, query={"channel": "SMS"})
+    assert [record["id"] for record in emitted] == ["a", "b", "c"]  # short pages go on; "a" again is dropped
+    assert [query.get("cursor") for query in sent_queries(run)] == [None, "c2", "c3"]
+    assert all(query["channel"] == "SMS" and query["limit"] == "10" for query in sent_queries(run))
+
+
+def test_a_v3_page_token_is_followed_while_the_answer_has_a_next_page():
+    def page(names: str, token: str | None) -> httpx.Response:
+        more = {"hasNextPage": token is not None, **({"nextPageToken": token} if token else {})}
+        return reply(200, {"items": [{"_id": name} for name in names], "pagination": more})
+
+    run = Scripted(replies=[page("ab", "t2"), page("cd", "t3"), page("e", None)])
+    emitted = run.paginate("get_installed_location", page_size=2, api_version="v3",
+                           query={"companyId": "comp1", "appId": "app1"})
+    assert [record["_id"] for record in emitted] == list("abcde")
+    assert run.sent() == ["GET /oauth/installed-locations"] * 3
+    assert [(query.get("pageToken"), query["pageSize"]) for query in sent_queries(run)] == [
+        (None, "2"), ("t2", "2"), ("t3", "2")]
+
+
+def test_paging_parameters_a_spec_requires_are_the_styles_to_send():
+    """v3's appointment notes require limit and offset, invoices' lists a limit with no maximum: paginate sends them
+    (the form's maximum, else 20) where call() still asks the caller for them."""
+    run = Scripted(replies=[reply(200, {"notes": [{"id": "n1"}], "hasMore": False}),
+                            reply(200, {"invoices": [{"_id": "i1"}], "total": 1})])
+    run.paginate("list_appointment_notes", api_version="v3", arguments={"appointment_id": "e1"})
+    run.paginate("invoices__list_invoices")
+    assert [(query["limit"], query["offset"]) for query in sent_queries(run)] == [("20", "0"), ("20", "0")]
+    with pytest.raises(GHLInputError, match=r"missing required query parameter.*limit"):
+        run.flows.prepare("invoices__list_invoices")
+
+
+def test_records_nested_in_v3s_envelope_are_paged_to_the_total_beside_them():
+    def page(*numbers: str) -> httpx.Response:
+        return reply(200, {"status": "success", "statusCode": 200, "message": "OK",
+                           "data": {"numbers": [{"phoneNumber": n} for n in numbers], "total": 3}})
+
+    run = Scripted(replies=[page("+1", "+2"), page("+3")])
+    emitted = run.paginate("active_numbers", page_size=2, api_version="v3")
+    assert [record["phoneNumber"] for record in emitted] == ["+1", "+2", "+3"]
+    assert [query["page"] for query in sent_queries(run)] == ["0", "1"]
 
 
 # -- where the location goes ----------------------------------------------------------------------------
