@@ -32,7 +32,8 @@ silent ({derived} forms, marked `(derived: how)`: an override with its reason, t
 scope family of the nearest documented paths; the rule is in `tools/spec_scopes.py`); `none` for {unscoped}
 forms ({unscoped_why});
 **Paging**: how `paginate` walks it (`none`: one object; `single_page`: the whole list in one answer; `page`:
-page numbers up to the answer's total).
+page numbers up to the answer's total; `cursor`: the answer's `nextCursor` sent back as `cursor`; `page_token`:
+v3's `pageToken`, while the answer has a next page).
 
 {count} operations.
 
