@@ -65,8 +65,7 @@ def arguments(op: Operation, sandbox, seeded: dict[str, Any]) -> dict[str, Any]:
     paging parameters (the style's to send) nor the location or company (the hook fills them)."""
     _path, query, body = request_for(op, sandbox)
     filled = {name for placement in (op.location, op.company) if placement for name in placement.filled}
-    paging = {value for name, value in op.pagination.items() if name.endswith("_param")} | {"skip"}
-    paging |= set(op.pagination.get("window") or ())
+    paging = op.paging_parameters
     path = {p.argument: seeded.get(p.argument, "abc123") for p in op.path_params if p.name not in filled}
     query = {name: seeded.get(name, value) for name, value in query.items() if name not in filled | paging}
     if op.paging_style == "time_window" and op.query_param("calendarId"):
