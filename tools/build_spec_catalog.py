@@ -125,11 +125,14 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         records_key = ""
     else:
         kinds = {k: bc.json_type(spec, v, common) for k, v in resolved.get("properties", {}).items()}
-        arrays = [k for k, kind in kinds.items() if kind == "array"]
+        # A list named as a count is no records (products' and email schedules' ``total``: [{"total": n}]).
+        arrays = [k for k, kind in kinds.items() if kind == "array" and k != "total"]
         objects = [k for k, kind in kinds.items() if kind == "object" and k != "meta"]
         # A GET answering one list (beside counts and meta) is a collection even with no paging parameter.
         if paging["style"] != "none" or (method == "GET" and len(arrays) == 1 and not objects):
-            records_key = arrays[0] if len(arrays) == 1 else None
+            # Several lists: the one the other version keeps its records in (v3's advanced opportunity search
+            # answers ``stageAggregations`` beside ``opportunities``).
+            records_key = arrays[0] if len(arrays) == 1 else records if records in arrays else None
         if paging["style"] != "none" and not arrays:
             records_key = nested_records(spec, resolved, bc, common, records)
     record_key, record_fields = bc.record_shape(spec, common, response, records_key)
