@@ -373,21 +373,18 @@ class CursorPaginator(Paginator):
 
     style: ClassVar[str] = "cursor"
 
-    def more(self, data: Any) -> bool:
-        """Whether the answer says a page follows, besides carrying a cursor."""
-        return True
+    def more(self, data: Any) -> bool | None:
+        """Whether the answer says a page follows, apart from its cursor (``None``: it does not say)."""
+        return None
 
     def next(self, data: Any, records: list[dict], request: PageRequest) -> tuple[Any, PageRequest] | None:
+        more = self.more(data)
         cursor = at_path(data, self.op.pagination["next_cursor"])
-        if not self.more(data):
+        if more is False:
             return None
         if cursor in (None, ""):
-            return None if self.more_flag is None else (None, request)  # "more" without a cursor: the Pager warns
+            return (None, request) if more else None  # a next page without a cursor to it: the Pager warns and ends
         return cursor, PageRequest({**request.query, self.op.pagination["cursor_param"]: cursor}, request.body)
-
-    @property
-    def more_flag(self) -> str | None:
-        return self.op.pagination.get("more")
 
 
 @dataclass
@@ -397,8 +394,9 @@ class PageTokenPaginator(CursorPaginator):
 
     style: ClassVar[str] = "page_token"
 
-    def more(self, data: Any) -> bool:
-        return self.more_flag is None or at_path(data, self.more_flag) is not False
+    def more(self, data: Any) -> bool | None:
+        flag = at_path(data, self.op.pagination["more"]) if self.op.pagination.get("more") else None
+        return flag if isinstance(flag, bool) else None
 
 
 PAGINATORS: dict[str, type[Paginator]] = {
