@@ -166,3 +166,17 @@ def test_paging_every_collection_form_returns_each_record_once(sandbox, hooks):
     print("paged over several pages:", dict(paged))
     for style, names in single.items():
         print(f"one request ({SINGLE_PAGE[style]}): {len(names)} forms: {', '.join(sorted(names))}")
+
+
+def test_a_cursor_the_sandbox_never_gave_is_refused(hooks):
+    """The second tier's cursors are its own (base64 JSON, as HighLevel's look): anything else is a 422, so a client
+    that sends back something other than the answer's cursor finds out."""
+    from airflow_provider_ghl.exceptions import GHLValidationError
+
+    first = hooks["location"].call("export_messages_by_location", query={"limit": 1})
+    assert len(first["messages"]) == 1 and first["nextCursor"]
+    second = hooks["location"].call("export_messages_by_location", query={"limit": 1, "cursor": first["nextCursor"]})
+    assert second["messages"] != first["messages"]
+    for junk in ("not-a-cursor", "eyJza2lwIjo5OX0"):  # {"skip":99}: past the collection
+        with pytest.raises(GHLValidationError, match="cursor is not a cursor this API returned"):
+            hooks["location"].call("export_messages_by_location", query={"limit": 1, "cursor": junk})
