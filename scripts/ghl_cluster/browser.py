@@ -76,5 +76,4 @@ def browser(airflow: Airflow, sandbox: Sandbox) -> str:
             raise
         finally:
             context.close()
-    return f"UI, connection form, Test ({message.strip().splitlines()[-1][:60]}), View in HighLevel; screenshots in " \
-           f"{SHOTS.relative_to(STATE.parent)}"
+    return f"UI, ghl form fields, Test: {message.strip().splitlines()[-1][:40]}..., View in HighLevel; {SHOTS.name}/"

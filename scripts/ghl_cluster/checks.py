@@ -16,7 +16,18 @@ from typing import Any
 
 from ghl_cluster.browser import browser
 from ghl_cluster.conditions import GO_TAG
-from ghl_cluster.deployment import COMPONENTS, LOGS, PIDS, STATE, WORKERS, Airflow, Sandbox, group_rss_kib, wait
+from ghl_cluster.deployment import (
+    COMPONENTS,
+    LOGS,
+    OAUTH_TOKEN_TTL_S,
+    PIDS,
+    STATE,
+    WORKERS,
+    Airflow,
+    Sandbox,
+    group_rss_kib,
+    wait,
+)
 
 FINISHED = {"success", "failed"}
 EXAMPLES = sorted(path.stem for path in (STATE.parent / "example_dags").glob("example_*.py"))
@@ -109,8 +120,12 @@ def events(airflow: Airflow, sandbox: Sandbox) -> str:
     """A contact created in the sandbox reaches both event-driven DAGs: HighLevel's webhook through the receiver on
     the API server (example_gestioo_contact_sync, on ghl://<location>/contacts), and the polling trigger in the
     triggerer (cluster_contacts_polled). Each feed starts a run that succeeds."""
-    # The watcher's first poll remembers what exists (first_run="skip"): the change must come after it.
-    wait("the watcher's first poll", lambda: sandbox.control("GET", "stats").get("op:search_contacts", 0) > 0, 120)
+    # The watcher's first poll remembers what exists (first_run="skip"): the change must come after it. It polls
+    # as soon as the triggerer starts it, then every 5 s (scheduled DAGs search contacts too: the sandbox's
+    # counts cannot tell the watcher's poll apart).
+    triggerer_log = LOGS / "triggerer.log"
+    wait("the triggerer to start the watcher", lambda: re.search(r"trigger ID \d+ starting", triggerer_log.read_text()))
+    time.sleep(10)
     subscription = sandbox.control("POST", "webhooks", json={"url": f"{airflow.url}/ghl/webhooks",
                                                              "events": ["ContactCreate"]})
     try:
@@ -171,15 +186,17 @@ def deferrable_sensor(airflow: Airflow, sandbox: Sandbox) -> str:
 
 def oauth_race(airflow: Airflow, sandbox: Sandbox) -> str:
     """Ten runs of example_ghl_hook_oauth at once on the two workers while the sandbox's clock jumps past the access
-    token's life every 2 s: refreshes race on the rotating single-use refresh token; every run succeeds and the
-    sandbox never answers invalid_grant."""
+    token's life every 2 s, so refreshes race on the rotating single-use refresh token. Every run succeeds (a loser
+    of a race gets HighLevel's invalid_grant and takes the winner's pair from the token Variable, docs/hook.md: the
+    sandbox counts those), no task log shows an invalid_grant error, and a last run after one more jump refreshes
+    with the stored refresh token."""
     sandbox.control("DELETE", "stats")
     runs = [("example_ghl_hook_oauth", trigger(airflow, "example_ghl_hook_oauth")) for _ in range(OAUTH_RUNS)]
     done = threading.Event()
 
     def move_clock() -> None:
         while not done.wait(2):
-            sandbox.control("POST", "clock", json={"advance_s": 31})
+            sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
 
     mover = threading.Thread(target=move_clock, daemon=True)
     mover.start()
@@ -188,14 +205,22 @@ def oauth_race(airflow: Airflow, sandbox: Sandbox) -> str:
     finally:
         done.set()
         mover.join()
+    sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
+    last = ("example_ghl_hook_oauth", trigger(airflow, "example_ghl_hook_oauth"))
+    failed += finish(airflow, [last])
     stats = sandbox.control("GET", "stats")
-    refreshed, refused = stats.get("oauth:refreshed", 0), stats.get("oauth:invalid_grant", 0)
+    refreshed, lost_races = stats.get("oauth:refreshed", 0), stats.get("oauth:invalid_grant", 0)
+    logs = [path for path in (LOGS / "airflow").rglob("*") if path.is_file() and "example_ghl_hook_oauth" in str(path)]
+    errors = [str(path.relative_to(LOGS)) for path in logs if re.search(r"error.*invalid_grant|re-authori[sz]e",
+                                                                        path.read_text(errors="replace"), re.I)]
     workers = {ti["hostname"].rsplit("/", 1)[-1] for _, run_id in runs
                for ti in tasks_of(airflow, "example_ghl_hook_oauth", run_id)}
-    MEASURED["oauth"] = {"refreshes": refreshed, "invalid_grant": refused, "workers": sorted(workers)}
-    if failed or refused or refreshed < 2:
-        raise AssertionError(f"failed runs {failed}; {refreshed} refreshes, {refused} invalid_grant")
-    return f"{len(runs)} runs on {', '.join(sorted(workers))}: {refreshed} refreshes, 0 invalid_grant"
+    MEASURED["oauth"] = {"runs": OAUTH_RUNS + 1, "refreshes": refreshed, "lost_races_recovered": lost_races,
+                         "workers": sorted(workers)}
+    if failed or errors or refreshed < 2:
+        raise AssertionError(f"failed runs {failed}; invalid_grant errors in {errors[:3]}; {refreshed} refreshes")
+    return (f"{OAUTH_RUNS} + 1 runs on {', '.join(sorted(workers))}: {refreshed} refreshes, {lost_races} lost races "
+            "recovered, no invalid_grant error")
 
 
 def shared_budget(airflow: Airflow, sandbox: Sandbox) -> str:

@@ -316,7 +316,8 @@ def airflow_env(settings: dict[str, Any], db: str, sandbox: Sandbox, api_port: i
         "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db}",
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{settings['redis_port']}/0",
-        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{db}",
+        # psycopg2 named: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, which Airflow does not install.
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{db}",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
