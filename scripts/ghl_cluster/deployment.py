@@ -85,17 +85,21 @@ def spawn(name: str, command: list[str], env: dict[str, str] | None = None, cwd:
     return process
 
 
-def end(name: str, grace_s: float = 20) -> None:
-    """End the process group ``name`` started (SIGTERM, then SIGKILL after ``grace_s``); forget its pid file."""
-    pid = _alive(name)
-    if pid is not None:
+def end(*names: str, grace_s: float = 20) -> list[str]:
+    """End the process groups ``names`` started, all at once (SIGTERM, then SIGKILL after ``grace_s``); forget their
+    pid files. The names that were running."""
+    running = {name: pid for name in names if (pid := _alive(name)) is not None}
+    for pid in running.values():
         os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        while _start_time(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
+    deadline = time.monotonic() + grace_s
+    while any(_start_time(pid) for pid in running.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in running.values():
         if _start_time(pid):
             os.killpg(pid, signal.SIGKILL)
-    (PIDS / f"{name}.pid").unlink(missing_ok=True)
+    for name in names:
+        (PIDS / f"{name}.pid").unlink(missing_ok=True)
+    return list(running)
 
 
 def group_rss_kib(name: str) -> int:
@@ -376,14 +380,10 @@ def up() -> tuple[Airflow, Sandbox]:
 
 def stop(keep_data_services: bool = False) -> list[str]:
     """End what ``scripts/cluster`` started (pid files; PostgreSQL by its data directory); the names ended."""
-    ended = []
-    for name in (*COMPONENTS, "sandbox", *(() if keep_data_services else ("redis",))):
-        if _alive(name):
-            ended.append(name)
-        end(name)
-    if not keep_data_services and PIDS.exists():
-        for leftover in PIDS.glob("*.pid"):
-            end(leftover.stem)
+    # The components first (the scheduler and workers still talk to the sandbox, Redis and PostgreSQL as they end).
+    ended = end(*COMPONENTS) + end("sandbox")
+    if not keep_data_services:
+        ended += end("redis", *(path.stem for path in PIDS.glob("*.pid")))
     if not keep_data_services and (STATE / "settings.json").exists():
         postgres = PostgreSQL(_settings()["pg_port"])
         if subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(postgres.data), "status"]),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, AssetWatcher, dag, task
 
-from airflow_provider_ghl.assets import ghl_events
 from airflow_provider_ghl.triggers.ghl import GHLContactEventTrigger
 
 POLLED = Asset("cluster_contacts_polled", watchers=[
@@ -19,7 +18,10 @@ POLLED = Asset("cluster_contacts_polled", watchers=[
 def cluster_contacts_polled():
     @task
     def changed(triggering_asset_events=None) -> list[str]:
-        return [record_id for event in ghl_events(triggering_asset_events) for record_id in event["record_ids"]]
+        # A trigger's asset event: {"from_trigger": true, "payload": {"ids": [...], ...}} (ghl_events() reads only
+        # ghl:// assets, and this one is not: the webhook feed must not reach it).
+        return [record_id for events in (triggering_asset_events or {}).values() for event in events
+                for record_id in (event.extra.get("payload") or {}).get("ids", [])]
 
     changed()
 
