@@ -21,9 +21,22 @@ FORM_FIELDS = ("API base URL", "Token (Private Integration or access token)", re
 LINK_DAG, LINK_TASK = "example_gestioo_contact_details", "find_contact"
 
 
+def linked_run(airflow: Airflow, sandbox: Sandbox) -> str:
+    """A finished run of example_gestioo_contact_details whose find_contact found a contact (so it links to it); the
+    examples' own run may have looked for its sample customer before example_gestioo_new_contacts created it."""
+    from ghl_cluster.checks import finish, trigger
+
+    contact = sandbox.api("POST", "/contacts/", json={"firstName": "Linked", "locationId": sandbox.info["location_id"],
+                                                      "email": "cluster-link@example.com"})["contact"]["id"]
+    run_id = trigger(airflow, LINK_DAG, {"gestioo_id": "GES-CLUSTER", "contact_id": contact})
+    if failed := finish(airflow, [(LINK_DAG, run_id)]):
+        raise AssertionError(f"{failed}")
+    return run_id
+
+
 def browser(airflow: Airflow, sandbox: Sandbox) -> str:
     """The UI loads; the ``ghl`` connection form shows its fields; Test succeeds for ghl_default; a finished
-    operator task (the examples' run of example_gestioo_contact_details) shows "View in HighLevel"."""
+    operator task (find_contact of example_gestioo_contact_details) shows "View in HighLevel"."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -61,9 +74,7 @@ def browser(airflow: Airflow, sandbox: Sandbox) -> str:
             if f"Connected to HighLevel at {sandbox.url}" not in message:
                 raise AssertionError(f"Test answered {message!r}")
 
-            from ghl_cluster.checks import MEASURED
-
-            run_id = urllib.parse.quote(MEASURED["example_runs"][LINK_DAG], safe="")
+            run_id = urllib.parse.quote(linked_run(airflow, sandbox), safe="")
             page.goto(f"{airflow.url}/dags/{LINK_DAG}/runs/{run_id}/tasks/{LINK_TASK}/details")
             page.get_by_text("Extra Links", exact=True).wait_for()
             link = page.get_by_role("link", name="View in HighLevel")
