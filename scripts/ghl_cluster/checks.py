@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -184,27 +183,28 @@ def deferrable_sensor(airflow: Airflow, sandbox: Sandbox) -> str:
 
 
 def oauth_race(airflow: Airflow, sandbox: Sandbox) -> str:
-    """Ten runs of example_ghl_hook_oauth at once on the two workers while the sandbox's clock jumps past the access
-    token's life every 2 s, so refreshes race on the rotating single-use refresh token. Every run succeeds (a loser
-    of a race gets HighLevel's invalid_grant and takes the winner's pair from the token Variable, docs/hook.md: the
+    """Ten runs of example_ghl_hook_oauth at once on the two workers, each task with an access token the sandbox has
+    expired (its clock jumps past the token's life before the first tasks and again before the second ones), so
+    the tasks of all runs race to refresh the rotating single-use refresh token. Every run succeeds (a loser of a
+    race gets HighLevel's invalid_grant and takes the winner's pair from the token Variable, docs/hook.md: the
     sandbox counts those), no task log shows an invalid_grant error, and a last run after one more jump refreshes
     with the stored refresh token."""
+
+    def expire_tokens() -> None:
+        sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
+
+    def first_tasks_done() -> bool:
+        states = [ti["state"] for _, run_id in runs for ti in tasks_of(airflow, "example_ghl_hook_oauth", run_id)
+                  if ti["task_id"] == "count_contacts"]
+        return len(states) == OAUTH_RUNS and all(state in FINISHED for state in states)
+
     sandbox.control("DELETE", "stats")
+    expire_tokens()
     runs = [("example_ghl_hook_oauth", trigger(airflow, "example_ghl_hook_oauth")) for _ in range(OAUTH_RUNS)]
-    done = threading.Event()
-
-    def move_clock() -> None:
-        while not done.wait(2):
-            sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
-
-    mover = threading.Thread(target=move_clock, daemon=True)
-    mover.start()
-    try:
-        failed = finish(airflow, runs)
-    finally:
-        done.set()
-        mover.join()
-    sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
+    wait("the first tasks of the OAuth runs", first_tasks_done, 300, 1)
+    expire_tokens()
+    failed = finish(airflow, runs)
+    expire_tokens()
     last = ("example_ghl_hook_oauth", trigger(airflow, "example_ghl_hook_oauth"))
     failed += finish(airflow, [last])
     stats = sandbox.control("GET", "stats")
