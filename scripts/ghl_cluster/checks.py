@@ -23,8 +23,10 @@ from ghl_cluster.deployment import (
     STATE,
     WORKERS,
     Airflow,
+    PostgreSQL,
     Sandbox,
     group_rss_kib,
+    settings,
     wait,
 )
 
@@ -93,7 +95,7 @@ def loopback_only(airflow: Airflow, sandbox: Sandbox) -> str:
     ours = set()
     for pid_file in PIDS.glob("*.pid"):
         ours |= _session_pids(int(pid_file.read_text().split()[0]))
-    postmaster = STATE / "postgres" / "data" / "postmaster.pid"
+    postmaster = PostgreSQL(settings()).data / "postmaster.pid"
     if postmaster.exists():
         ours |= _session_pids(int(postmaster.read_text().split()[0]))
     listeners = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True).stdout.splitlines()
@@ -267,14 +269,14 @@ def secrets_in_logs(airflow: Airflow, sandbox: Sandbox) -> str:
     """No log of the run (Airflow's components, task and trigger logs, the sandbox, Redis, PostgreSQL) holds a secret
     of the run: the sandbox's tokens and client secret, any token it issued (by their shape), the Fernet key, the
     JWT secret and the database password."""
-    files = [path for path in [*LOGS.rglob("*"), *STATE.glob("*.log")] if path.is_file() and path.suffix != ".png"]
+    files = [path for path in [*LOGS.rglob("*"), PostgreSQL(settings()).log] if path.is_file() and path.suffix != ".png"]
     leaks = []
     for path in files:
         text = path.read_text(errors="replace")
         found = {secret[:6] + "..." for secret in airflow.secrets if secret in text}
         found |= {match[:9] + "..." for match in TOKEN_SHAPES.findall(text)}
         if found:
-            leaks.append(f"{path.relative_to(STATE)}: {sorted(found)}")
+            leaks.append(f"{path}: {sorted(found)}")
     if leaks:
         raise AssertionError("; ".join(leaks[:5]))
     return f"{len(files)} log files, {len(airflow.secrets)} secrets and every issued token: none found"

@@ -9,6 +9,7 @@ reused when they still run from an earlier start; the sandbox and Airflow start 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -44,16 +45,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _settings() -> dict[str, Any]:
-    """Ports and secrets of this deployment, made once and kept (mode 600): reruns reuse PostgreSQL and Redis."""
-    path = STATE / "settings.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    settings = {"pg_port": free_port(), "redis_port": free_port(), "db_password": secrets.token_urlsafe(18)}
+def settings() -> dict[str, Any]:
+    """Ports, paths and secrets of this deployment, made once and kept (mode 600): reruns reuse PostgreSQL and Redis."""
     STATE.mkdir(exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(settings))
-    return settings
+    path = STATE / "settings.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    made = {"pg_port": free_port, "redis_port": free_port, "db_password": lambda: secrets.token_urlsafe(18),
+            "pg_home": lambda: str(_postgres_home())}
+    if missing := [key for key in made if key not in kept]:
+        kept.update({key: made[key]() for key in missing})
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(kept))
+    return kept
+
+
+def _postgres_home() -> Path:
+    """``.cluster/postgres``, unless the ``postgres`` user (which runs the server when we are root) cannot reach it
+    (a checkout under ``/root``): then a directory of this checkout's own under ``/var/lib/postgresql``."""
+    home = STATE / "postgres"
+    if os.geteuid() != 0 or subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(STATE)]).returncode == 0:
+        return home
+    return Path("/var/lib/postgresql") / f"ghl-cluster-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
 
 
 # -- processes and pid files ---------------------------------------------------------------------------------
@@ -146,9 +158,9 @@ def _pg_bin(tool: str) -> str:
 class PostgreSQL:
     """A private cluster in ``.cluster/postgres`` (never the system's), on 127.0.0.1 and a socket of its own."""
 
-    def __init__(self, port: int) -> None:
-        self.port, self.home = port, STATE / "postgres"
-        self.data, self.socket_dir = self.home / "data", self.home / "run"
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.port, self.home = settings["pg_port"], Path(settings["pg_home"])
+        self.data, self.socket_dir, self.log = self.home / "data", self.home / "run", self.home / "postgres.log"
 
     def start(self) -> str:
         if not (self.data / "PG_VERSION").exists():
@@ -164,12 +176,8 @@ class PostgreSQL:
                            check=True, capture_output=True)
         if subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "status"]),
                           capture_output=True).returncode != 0:
-            log = STATE / "postgres.log"
-            log.touch()
-            if os.geteuid() == 0:
-                shutil.chown(log, "postgres")
             subprocess.run(_as_postgres([
-                _pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", "start", "-o",
+                _pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start", "-o",
                 f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"]), check=True, capture_output=True)
         return "running"
 
@@ -369,13 +377,13 @@ def up() -> tuple[Airflow, Sandbox]:
     stop(keep_data_services=True)
     shutil.rmtree(RUN, ignore_errors=True)
     LOGS.mkdir(parents=True)
-    settings = _settings()
-    postgres = PostgreSQL(settings["pg_port"])
+    config = settings()
+    postgres = PostgreSQL(config)
     postgres.start()
-    db = postgres.fresh_database(settings["db_password"])
-    start_redis(settings["redis_port"])
+    db = postgres.fresh_database(config["db_password"])
+    start_redis(config["redis_port"])
     sandbox = start_sandbox()
-    return start_airflow(settings, db, sandbox), sandbox
+    return start_airflow(config, db, sandbox), sandbox
 
 
 def stop(keep_data_services: bool = False) -> list[str]:
@@ -385,7 +393,7 @@ def stop(keep_data_services: bool = False) -> list[str]:
     if not keep_data_services:
         ended += end("redis", *(path.stem for path in PIDS.glob("*.pid")))
     if not keep_data_services and (STATE / "settings.json").exists():
-        postgres = PostgreSQL(_settings()["pg_port"])
+        postgres = PostgreSQL(settings())
         if subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(postgres.data), "status"]),
                           capture_output=True).returncode == 0:
             postgres.stop()
