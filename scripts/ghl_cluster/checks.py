@@ -120,7 +120,7 @@ def _session_pids(leader: int) -> set[int]:
 def events(airflow: Airflow, sandbox: Sandbox) -> str:
     """A contact created in the sandbox reaches both event-driven DAGs: HighLevel's webhook through the receiver on
     the API server (example_gestioo_contact_sync, on ghl://<location>/contacts), and the polling trigger in the
-    triggerer (cluster_contacts_polled). Each feed starts a run that succeeds."""
+    triggerer (cluster_contacts_polled). Each feed starts a run that succeeds with the contact's id."""
     # The watcher's first poll remembers what exists (first_run="skip"): the change must come after it. It polls
     # as soon as the triggerer starts it, then every 5 s (scheduled DAGs search contacts too: the sandbox's
     # counts cannot tell the watcher's poll apart).
@@ -141,11 +141,13 @@ def events(airflow: Airflow, sandbox: Sandbox) -> str:
                               ("cluster_contacts_polled", polled_run["dag_run_id"])])
     if failed:
         raise AssertionError("; ".join(failed))
-    received = airflow.rest("GET", f"/dags/cluster_contacts_polled/dagRuns/{polled_run['dag_run_id']}/taskInstances/"
-                                   "changed/xcomEntries/return_value")["value"]
-    if contact not in str(received):
-        raise AssertionError(f"the polled run got {received}, not contact {contact}")
-    return f"contact {contact}: webhook run and polled run succeeded"
+    for dag_id, run, task_id in (("example_gestioo_contact_sync", webhook_run, "changed_contacts"),
+                                 ("cluster_contacts_polled", polled_run, "changed")):
+        received = airflow.rest("GET", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances/{task_id}/"
+                                       "xcomEntries/return_value")["value"]
+        if contact not in str(received):
+            raise AssertionError(f"{dag_id}'s run got {received}, not contact {contact}")
+    return f"contact {contact}: the webhook's run and the poll's run succeeded with its id"
 
 
 def examples(airflow: Airflow, sandbox: Sandbox) -> str:
