@@ -187,12 +187,12 @@ def deferrable_sensor(airflow: Airflow, sandbox: Sandbox) -> str:
 
 
 def oauth_race(airflow: Airflow, sandbox: Sandbox) -> str:
-    """Ten runs of example_ghl_hook_oauth at once on the two workers, each task with an access token the sandbox has
-    expired (its clock jumps past the token's life before the first tasks and again before the second ones), so
-    the tasks of all runs race to refresh the rotating single-use refresh token. Every run succeeds (a loser of a
-    race gets HighLevel's invalid_grant and takes the winner's pair from the token Variable, docs/hook.md: the
-    sandbox counts those), no task log shows an invalid_grant error, and a last run after one more jump refreshes
-    with the stored refresh token."""
+    """Ten runs of example_ghl_hook_oauth at once on the two workers, started with an access token the sandbox has
+    just expired (its clock jumps past the token's life), so their first tasks race to refresh the rotating
+    single-use refresh token; the clock jumps again once those are done (second tasks still to run race again).
+    Every run succeeds (a loser of a race gets HighLevel's invalid_grant and takes the winner's pair from the token
+    Variable, docs/hook.md: the sandbox counts those), no task log shows an invalid_grant error, and a last run
+    after one more jump refreshes with the stored refresh token."""
 
     def expire_tokens() -> None:
         sandbox.control("POST", "clock", json={"advance_s": OAUTH_TOKEN_TTL_S + 1})
