@@ -29,9 +29,12 @@ class SlidingWindow:
     accepted: deque[float] = field(default_factory=deque)
     retry_after_s: float | None = None
     """Sent as ``Retry-After`` on 429s when set (HighLevel documents none)."""
+    fixed: bool = False
+    """Count fixed windows (``[k * interval, (k + 1) * interval)``) instead: HighLevel's docs say neither."""
 
     def answer(self, now: float) -> tuple[int, dict[str, str]]:
-        while self.accepted and now - self.accepted[0] >= self.interval_s:
+        start = (now // self.interval_s) * self.interval_s if self.fixed else now - self.interval_s
+        while self.accepted and (self.accepted[0] < start if self.fixed else self.accepted[0] <= start):
             self.accepted.popleft()
         status = 429 if len(self.accepted) >= self.limit else 200
         if status == 200:

@@ -109,6 +109,13 @@ def test_eight_exports_of_one_location_share_its_window(latency_s):
         assert run.refused <= 0.08 * run.accepted, "429s are few: where two clients claim the same spare slot"
 
 
+def test_the_rules_hold_against_a_fixed_window_too():
+    """A schedule that keeps every sliding window within the limit keeps every fixed one within it."""
+    for seed in range(3):
+        run = simulate(8, 51, interval_s=2.0, latency_s=0.05, seed=seed, window=SlidingWindow(100, 2.0, fixed=True))
+        assert run.failed == 0 and run.ratio <= 1.2 and run.refused <= 0.08 * run.accepted
+
+
 def test_late_joiners_get_their_share():
     run = simulate(8, 51, interval_s=2.0, latency_s=0.02, starts=[i * 0.6 for i in range(8)])
     assert run.failed == 0 and run.ratio <= 1.25
