@@ -11,10 +11,9 @@ truth and its own requests as its part of it. The rules, per location, before ea
    at once: a lone export runs at full speed until the window is full.
 2. **Little left: take a share, spread.** The clients sharing the window are estimated from the
    server's count against ours (``clients = (Max - Remaining) / our requests in the window``, at most
-   the root of the server's count): the
-   aggregate may send ``Max`` per interval, so our share is one request every
-   ``interval * clients / Max`` seconds, jittered so that processes started together do not send
-   together.
+   the root of the server's count): together they may send ``Max`` per interval, so our share is one
+   request every ``interval * clients / Max`` seconds, jittered so that processes started together do
+   not send together.
 3. **Nothing left: reuse our own slots.** A slot we hold frees when our request leaves the window (we
    know exactly when); slots others hold are theirs to reuse. With no slot of our own, probe after a
    jittered share, backing off on repeated 429s.
