@@ -65,6 +65,8 @@ class RateBudget:
     last_sent_at: float | None = None
     refusals: int = 0
     """429s in a row: a client holding no slot probes less often each time."""
+    retry_due: bool = False
+    """The wait after a 429 was the decision: the re-send goes when it ends, without a second wait."""
 
     def prune(self, now: float) -> None:
         window_start = now - self.interval_s
@@ -128,7 +130,8 @@ class RatePacer:
         """Seconds to wait before the next request to ``key`` (0: send now)."""
         with self._lock:
             budget = self._budgets.setdefault(key, RateBudget())
-            if budget.limit is None:
+            if budget.limit is None or budget.retry_due:
+                budget.retry_due = False
                 return 0.0
             budget.prune(now)
             finished = budget.finished
@@ -205,6 +208,7 @@ class RatePacer:
                 budget.limit = limit
             self._report(budget, 0, now)
             budget.refusals += 1
+            budget.retry_due = True
             retry_after = _seconds(headers.get("Retry-After"))
             if retry_after is not None:
                 return retry_after
