@@ -206,10 +206,10 @@ class RequestFlows:
         self.settings = settings
         self.tokens = tokens
         self.policy = policy
-        self.pacer = RatePacer()
         self.log = log
         self.clock = clock
         self.rng = rng or random.Random()
+        self.pacer = RatePacer(self.rng)
         self.requests = 0
 
     # -- building -------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ class RequestFlows:
             wait = self.pacer.delay(key, self.clock())
             if wait > 0:
                 yield Sleep(wait)
-            self.pacer.started(key)
+            self.pacer.started(key, self.clock())
             self.requests += 1
             outcome = yield Send(prepared.build(token), policy.budget)
             response = outcome.response

@@ -202,7 +202,11 @@ class SandboxState:
 
     # -- rate limits ------------------------------------------------------------------------
     def rate_headers_and_verdict(self, token: Token, resource: str) -> tuple[dict[str, str], str | None]:
-        """Count one request; return the five ``X-RateLimit-*`` headers and ``"burst"``/``"daily"`` if over."""
+        """Count one request; return the five ``X-RateLimit-*`` headers and ``"burst"``/``"daily"`` if over.
+
+        The burst window slides (HighLevel does not say; this is the stricter reading: see docs/rate-limits.md),
+        ``Remaining`` is the limit less the requests accepted in the last interval, and a refused request uses
+        no slot."""
         limits = self.config.rate_limits
         if not limits.enabled:
             # No limits, no headers: headers that announce a budget make clients (the hook) pace to it.

@@ -143,6 +143,25 @@ def test_a_spent_daily_limit_raises_without_waiting():
     assert run.sent() == ["GET /contacts/c1"] and run.slept() == []
 
 
+LIMITS = {"X-RateLimit-Max": "100", "X-RateLimit-Interval-Milliseconds": "10000"}
+
+
+def test_a_429_waits_for_our_own_slot_to_leave_the_window_not_a_whole_interval():
+    run = Scripted(replies=[reply(200, CONTACT, headers={**LIMITS, "X-RateLimit-Remaining": "50"}),
+                            reply(429, headers={**LIMITS, "X-RateLimit-Remaining": "0"}), reply(200, CONTACT)])
+    run.call("get_contact", contact_id="c1")  # finished at 0: our slot frees at 10
+    run.clock.advance(4.0)
+    assert run.call("get_contact", contact_id="c1") == CONTACT  # others filled the window meanwhile
+    assert run.slept() == [pytest.approx(10.0 + 0.02 - 4.0)]
+
+
+def test_a_429_waits_what_retry_after_says():
+    run = Scripted(replies=[reply(429, headers={**LIMITS, "X-RateLimit-Remaining": "0", "Retry-After": "1.5"}),
+                            reply(200, CONTACT)])
+    assert run.call("get_contact", contact_id="c1") == CONTACT
+    assert run.slept() == [1.5]
+
+
 def test_429_waits_are_bounded():
     run = Scripted(replies=[reply(429)] * 4, policy=policy(max_rate_limit_waits=2))
     with pytest.raises(GHLRateLimitError):
