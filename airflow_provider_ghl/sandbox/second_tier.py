@@ -92,13 +92,20 @@ def _page(call: Call) -> tuple[int, int]:
     return _query_int(call, paging.get("offset_param"), 0, 0), limit
 
 
-def answer(call: Call) -> Any:
-    """A second-tier operation's answer: its body's field types checked, then the spec's example."""
+def check_body_types(call: Call) -> None:
+    """A 422 naming each body field whose type is not the one the operation's official request schema gives (the
+    check every operation outside the 124 gets, stateful ones included)."""
     op = call.op
     if op.body is not None and op.body.type == "object" and isinstance(call.body, dict) and op.content_type == "application/json":
         problems = field_problems(call.body, op.body.properties)
         if problems:
             raise unprocessable(*problems)
+
+
+def answer(call: Call) -> Any:
+    """A second-tier operation's answer: its body's field types checked, then the spec's example."""
+    op = call.op
+    check_body_types(call)
     start, limit = _page(call)
     echoes = {**call.path, **({"locationId": call.location_id} if call.location_id else {})}
     own = [call.path[p.name] for p in op.path_params if not (op.location and op.location.name == p.name)]
