@@ -30,6 +30,7 @@ STORY = (
     "example_ghl_smoke", "example_ghl_hook_oauth", "example_ghl_mapped_contacts",
     "example_gestioo_new_contacts", "example_gestioo_contact_details", "example_gestioo_business_report",
     "example_gestioo_contacts_hub", "example_gestioo_contact_sync", "example_gestioo_dashboard",
+    "example_gestioo_revenue",
 )
 EVENT_DRIVEN = "example_gestioo_contact_sync"
 CONNECTIONS = {"GHL_DEFAULT": "full", "GHL_OAUTH": "oauth", "GHL_READONLY": "readonly", "GHL_AGENCY": "agency"}

@@ -5,7 +5,9 @@ never load or scan the second tier). A request's ``Version`` header picks the fo
 dated versions and ``legacy`` the v2 spec's; a path only one spec has answers in that spec's form. Such
 requests pass the Gateway like any other (token, version, scopes, location, rate limits, faults, required
 parameters) and are answered by :func:`answer`: the body's field types are checked, then a deterministic
-example of the official success schema is returned (``sandbox.examples``). Stateless: nothing is stored.
+example of the official success schema is returned (``sandbox.examples``). Stateless: nothing is stored. An area
+that registers a handler for a second-tier key (``areas/reporting``) answers it with records instead, behind the
+same gate, its body checked by :func:`check_body_types` as here.
 """
 
 from __future__ import annotations
