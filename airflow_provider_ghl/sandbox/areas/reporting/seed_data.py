@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from airflow_provider_ghl.sandbox.areas.contacts.seed_data import quick_id
 from airflow_provider_ghl.sandbox.areas.reporting.common import contact_details, contact_name
 from airflow_provider_ghl.sandbox.state import epoch_ms, iso
 
@@ -66,11 +67,11 @@ def _products(state: SandboxState) -> list[dict]:
     for number, (name, kind, price) in enumerate(PRODUCTS):
         stamp = iso(created + timedelta(hours=number))
         products.append(state.insert("products", {
-            "id": state.new_id(), "name": name, "description": f"{name}, as sold by the agency.", "productType": kind,
+            "id": quick_id(state.rng), "name": name, "description": f"{name}, as sold by the agency.", "productType": kind,
             "locationId": state.location_id, "availableInStore": kind != "SERVICE", "createdAt": stamp,
             "updatedAt": stamp, "statementDescriptor": name[:22].upper(), "collectionIds": [], "isTaxesEnabled": False,
             "taxes": [], "slug": name.lower().replace(" ", "-").replace("(", "").replace(")", ""), "variants": [],
-            "_price": {"_id": state.new_id(), "name": name, "type": "one_time", "currency": "USD", "amount": price},
+            "_price": {"_id": quick_id(state.rng), "name": name, "type": "one_time", "currency": "USD", "amount": price},
         }))
     return products
 
@@ -79,7 +80,7 @@ def line_items(state: SandboxState, products: list[dict], currency: str) -> list
     items = []
     for product in state.rng.sample(products, state.rng.randint(1, 3)):
         price = product["_price"]
-        items.append({"_id": state.new_id(), "productId": product["id"], "priceId": price["_id"], "currency": currency,
+        items.append({"_id": quick_id(state.rng), "productId": product["id"], "priceId": price["_id"], "currency": currency,
                       "name": product["name"], "qty": state.rng.randint(1, 3), "amount": price["amount"], "taxes": []})
     return items
 
@@ -95,7 +96,7 @@ def _invoices(state: SandboxState, contacts: list[dict], products: list[dict]) -
         paid = {"paid": total, "partially_paid": round(total * rng.choice((0.25, 0.5)), 2)}.get(status, 0.0)
         updated = later(state, issued, timedelta(days=10)) if status != "draft" else issued
         invoice = state.insert("invoices", {
-            "id": state.new_id(), "status": status, "liveMode": True, "amountPaid": paid, "altId": state.location_id,
+            "id": quick_id(state.rng), "status": status, "liveMode": True, "amountPaid": paid, "altId": state.location_id,
             "altType": "location", "name": f"{business['name']} invoice {number}", "title": "INVOICE",
             "businessDetails": {"name": business["name"], "address": business.get("address", ""),
                                 "phoneNo": business.get("phone", ""), "website": business.get("website", "")},
@@ -124,11 +125,11 @@ def _orders(state: SandboxState, contacts: list[dict], products: list[dict]) -> 
         created = moment(state)
         source = rng.choice(("funnel", "website"))
         order = state.insert("orders", {
-            "id": state.new_id(), "altId": state.location_id, "altType": "location", "contactId": contact["id"],
+            "id": quick_id(state.rng), "altId": state.location_id, "altType": "location", "contactId": contact["id"],
             "contactName": contact_name(contact), "contactEmail": contact.get("email") or "", "currency": "USD",
             "amount": amount, "subtotal": amount, "discount": 0, "status": status, "liveMode": True,
             "totalProducts": len(items), "sourceType": source, "sourceName": f"{source.title()} checkout",
-            "sourceId": state.new_id(), "sourceSubType": "one_step_order_form", "createdAt": iso(created),
+            "sourceId": quick_id(state.rng), "sourceSubType": "one_step_order_form", "createdAt": iso(created),
             "updatedAt": iso(created), "fulfillmentStatus": "unfulfilled" if status == "pending" else "fulfilled",
             "onetimeProducts": len(items), "recurringProducts": 0, "_items": items,
         })
@@ -144,10 +145,10 @@ def insert_transaction(state: SandboxState, contact: dict, entity: dict, currenc
     """A payment of ``amount`` for an invoice or order (``entity``: its type, id and source)."""
     stamp = iso(when)
     return state.insert("transactions", {
-        "id": state.new_id(), "altId": location_id or state.location_id, "altType": "location", "contactId": contact["id"],
+        "id": quick_id(state.rng), "altId": location_id or state.location_id, "altType": "location", "contactId": contact["id"],
         "contactName": contact_name(contact), "contactEmail": contact.get("email") or "", "currency": currency,
         "amount": amount, "status": status, "liveMode": True, **entity, "entitySourceId": entity["entityId"],
-        "chargeId": f"ch_{state.new_id()}", "paymentProviderType": provider, "createdAt": stamp, "updatedAt": stamp,
+        "chargeId": f"ch_{quick_id(state.rng)}", "paymentProviderType": provider, "createdAt": stamp, "updatedAt": stamp,
         "amountRefunded": amount if status == "refunded" else 0, "paymentMethod": {"type": "card"},
         "fulfilledAt": stamp,
     })
@@ -155,9 +156,9 @@ def insert_transaction(state: SandboxState, contact: dict, entity: dict, currenc
 
 def _submissions(state: SandboxState, contacts: list[dict]) -> None:
     rng = state.rng
-    forms = [state.insert("forms", {"id": state.new_id(), "name": name, "locationId": state.location_id})
+    forms = [state.insert("forms", {"id": quick_id(state.rng), "name": name, "locationId": state.location_id})
              for name in FORMS]
-    surveys = [state.insert("surveys", {"id": state.new_id(), "name": name, "locationId": state.location_id})
+    surveys = [state.insert("surveys", {"id": quick_id(state.rng), "name": name, "locationId": state.location_id})
                for name in SURVEYS]
     for table, parents, parent_field, count in (("form_submissions", forms, "formId", max(8, len(contacts) // 2)),
                                                 ("survey_submissions", surveys, "surveyId", max(3, len(contacts) // 8))):
@@ -165,7 +166,7 @@ def _submissions(state: SandboxState, contacts: list[dict]) -> None:
             contact, parent = rng.choice(contacts), rng.choice(parents)
             created = moment(state)
             state.insert(table, {
-                "id": state.new_id(), "contactId": contact["id"], "createdAt": iso(created), parent_field: parent["id"],
+                "id": quick_id(state.rng), "contactId": contact["id"], "createdAt": iso(created), parent_field: parent["id"],
                 "name": contact_name(contact), "email": contact.get("email") or "", "locationId": state.location_id,
                 "others": {"eventData": event_data(state, parent["name"], created), "fieldsOriSequance": list(FORM_FIELDS)},
             })
