@@ -10,7 +10,8 @@ into the dashboard's SQLite database, plus a chart of revenue per week and submi
   again after a change never counts twice, and the days add up to history. The views ``revenue_by_day`` (paid
   amounts by day, currency and status), ``invoices_by_day`` (invoiced and paid by issue day, currency, status),
   ``revenue_by_week`` and ``lead_sources`` (submissions by form, source and medium) report over all of it.
-- ``revenue_<day>.svg``: revenue per week by currency and submissions per source, hand-written SVG.
+- ``revenue.svg`` beside the database: revenue per week by currency and submissions per source over everything
+  loaded, hand-written SVG, redrawn by every run.
 - Scheduled daily with a data interval per day (``CronDataIntervalTimetable``), so ``airflow dags backfill`` loads
   earlier days; works unchanged against the real API: only the ``ghl_default`` connection differs.
 """
@@ -125,17 +126,20 @@ def example_gestioo_revenue():
 
     @task
     def draw_chart(loaded: dict) -> str:
+        """The chart of everything loaded so far (whichever days, in whatever order), redrawn by every run."""
         with sqlite3.connect(loaded["sqlite"]) as db:
             weeks = db.execute("SELECT week, currency, amount FROM revenue_by_week ORDER BY week, currency").fetchall()
             sources = db.execute("SELECT source, SUM(submissions) FROM lead_sources GROUP BY source "
                                  "ORDER BY 2 DESC, 1").fetchall()
+            first, last = db.execute("SELECT MIN(day), MAX(day) FROM (SELECT day FROM ghl_payments UNION "
+                                     "SELECT day FROM ghl_form_submissions)").fetchone()
         db.close()
-        svg = svg_chart(f"Revenue and lead sources up to {loaded['day']}", [
+        svg = svg_chart(f"Revenue and lead sources, {first or '-'} to {last or '-'}", [
             ("Revenue per week (payments received, net of refunds)",
              [(f"week of {week} {currency}", amount) for week, currency, amount in weeks], "{:,.2f}"),
             ("Form submissions per lead source", [(source, count) for source, count in sources], "{:.0f}"),
         ])
-        path = output_dir("dashboard") / f"revenue_{loaded['day']}.svg"
+        path = output_dir("dashboard") / "revenue.svg"
         path.write_text(svg, encoding="utf-8")
         return str(path)
 
