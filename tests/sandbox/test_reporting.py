@@ -158,6 +158,9 @@ def test_lists_filter_by_status_dates_and_contact_with_right_totals(ghl, fresh_s
     expected = {o["id"] for o in orders if o["createdAt"][:10] >= since and o["status"] == "completed"}
     assert {o["_id"] for o in listed["data"]} == expected and listed["totalCount"] == len(expected)
     ghl("invoices__list_invoices", version, expect=422, query={**query, "startAt": "yesterday"})
+    by_total = ghl("invoices__list_invoices", version, query={**located(fresh_sandbox), "limit": 100, "offset": 0,
+                                                               "sortField": "total", "sortOrder": "desc"})["invoices"]
+    assert [i["total"] for i in by_total] == sorted((i["total"] for i in invoices), reverse=True)
 
 
 @pytest.mark.parametrize(("key", "records_key", "table", "field", "total"), [

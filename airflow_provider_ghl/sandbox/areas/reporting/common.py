@@ -106,7 +106,13 @@ def ordered(records: list[dict], call: Call, default_field: str = "createdAt") -
     offset pages never overlap."""
     field = call.query.get("sortField") or default_field
     descending = call.query.get("sortOrder", "asc").lower() == "desc"
-    return sorted(records, key=lambda r: (str(r.get(field) or ""), r["id"]), reverse=descending)
+
+    def key(record: dict) -> tuple:
+        value = record.get(field)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)  # totals sort as numbers
+        return (0, value, record["id"]) if numeric else (1, str(value or ""), record["id"])
+
+    return sorted(records, key=key, reverse=descending)
 
 
 def offset_slice(call: Call, records: list[dict]) -> list[dict]:
