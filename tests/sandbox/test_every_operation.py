@@ -92,15 +92,22 @@ def example_of(schema: dict, spec: dict) -> Any:
 
 
 def a_record_for(op: Operation, sandbox, used: set[str]) -> dict[str, str]:
-    """Path ids of a stateful form: a record of its table not used by another form (deletes and voids change them)."""
-    chosen = {}
-    for param in op.path_params:
-        if param.name in RECORD_TABLES:
-            table, fits = RECORD_TABLES[param.name]
-            record = next(r for r in sandbox.control("GET", f"tables/{table}")
-                          if r.get("altId", r.get("locationId")) == sandbox.location_id and fits(r) and r["id"] not in used)
+    """Path ids of a stateful form: existing records of its tables; one that a form changes (deletes, voids, payments)
+    is used by no other form."""
+    chosen: dict[str, str] = {}
+    changes = op.method in ("POST", "DELETE")
+    for param in sorted(op.path_params, key=lambda p: p.name not in PARENTS):  # a price first, then its product
+        if param.name in chosen or param.name not in RECORD_TABLES:
+            continue
+        table, fits = RECORD_TABLES[param.name]
+        record = next(r for r in sandbox.control("GET", f"tables/{table}")
+                      if r.get("altId", r.get("locationId")) == sandbox.location_id and fits(r) and r["id"] not in used)
+        if changes:
             used.add(record["id"])
-            chosen[param.name] = record["id"]
+        chosen[param.name] = record["id"]
+        if param.name in PARENTS:
+            parent, field = PARENTS[param.name]
+            chosen[parent] = record[field]
     return chosen
 
 
@@ -109,8 +116,10 @@ def a_contact(sandbox) -> str:
 
 
 RECORD_TABLES = {"invoiceId": ("invoices", lambda r: r["status"] == "sent"), "productId": ("products", bool),
-                 "transactionId": ("transactions", bool), "orderId": ("orders", bool)}
+                 "transactionId": ("transactions", bool), "orderId": ("orders", bool), "priceId": ("prices", bool)}
 """The reporting areas' path placeholders -> (table, which records suit every operation on them)."""
+PARENTS = {"priceId": ("productId", "product")}
+"""Placeholders whose record names the record of another placeholder (a price, its product)."""
 
 
 def request_for(op: Operation, sandbox, ids: dict[str, str] | None = None) -> tuple[str, dict, Any]:

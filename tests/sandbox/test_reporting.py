@@ -198,6 +198,30 @@ def test_a_product_created_is_read_listed_updated_and_deleted(ghl, fresh_sandbox
     ghl("get_product_by_id", version, expect=404, query=location, product_id=product_id)
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_products_prices_are_listed_created_updated_and_deleted_with_it(ghl, fresh_sandbox, version):
+    location = {"locationId": fresh_sandbox.location_id}
+    product = mine(fresh_sandbox, "products", "locationId")[0]
+    seeded = [p for p in fresh_sandbox.control("GET", "tables/prices") if p["product"] == product["id"]]
+    listed = ghl("list_prices_for_product", version, query=location, product_id=product["id"])
+    assert [p["_id"] for p in listed["prices"]] == [p["id"] for p in seeded] and listed["total"] == 1
+    created = ghl("create_price_for_product", version, product_id=product["id"], body={
+        **location, "name": "Monthly", "type": "recurring", "currency": "USD", "amount": 99,
+        "recurring": {"interval": "month", "intervalCount": 1}})
+    price = {"product_id": product["id"], "price_id": created["_id"]}
+    assert ghl("get_price_by_id_for_product", version, query=location, **price) == created
+    assert ghl("list_prices_for_product", version, query=location, product_id=product["id"])["total"] == 2
+    updated = ghl("update_price_by_id_for_product", version, **price, body={
+        **location, "name": "Monthly", "type": "recurring", "currency": "USD", "amount": 89})
+    assert updated["amount"] == 89 and updated["recurring"] == {"interval": "month", "intervalCount": 1}
+    assert ghl("delete_price_by_id_for_product", version, query=location, **price) == {"status": True}
+    ghl("get_price_by_id_for_product", version, expect=404, query=location, **price)
+    other = mine(fresh_sandbox, "products", "locationId")[1]["id"]  # a price is read only through its own product
+    ghl("get_price_by_id_for_product", version, expect=404, query=location, product_id=other, price_id=seeded[0]["id"])
+    ghl("delete_product_by_id", version, query=location, product_id=product["id"])
+    assert not [p for p in fresh_sandbox.control("GET", "tables/prices") if p["product"] == product["id"]]
+
+
 def test_unknown_ids_are_404_and_another_locations_records_403(ghl, fresh_sandbox):
     query = located(fresh_sandbox)
     for key, argument, what in (("get_invoice", "invoice_id", "Invoice"), ("get_order_by_id", "order_id", "Order"),

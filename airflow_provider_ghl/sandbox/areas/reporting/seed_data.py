@@ -1,5 +1,6 @@
-"""The reporting areas' seeded records: products, invoices, orders, their payments (transactions), forms and surveys
-with their submissions, all of the main location and drawn from the state's seeded Random.
+"""The reporting areas' seeded records: products with their prices, invoices, orders, their payments
+(transactions), forms and surveys with their submissions, all of the main location and drawn from the state's
+seeded Random.
 
 Dated over the weeks before the seed anchor (``REPORTING_WINDOW``), so a daily export finds a few of each every
 day. Invoices and orders belong to seeded contacts; each paid (or partly paid) one has its transaction, and a
@@ -71,16 +72,19 @@ def _products(state: SandboxState) -> list[dict]:
             "locationId": state.location_id, "availableInStore": kind != "SERVICE", "createdAt": stamp,
             "updatedAt": stamp, "statementDescriptor": name[:22].upper(), "collectionIds": [], "isTaxesEnabled": False,
             "taxes": [], "slug": name.lower().replace(" ", "-").replace("(", "").replace(")", ""), "variants": [],
-            "_price": {"_id": quick_id(state.rng), "name": name, "type": "one_time", "currency": "USD", "amount": price},
         }))
+        state.insert("prices", {"id": quick_id(state.rng), "product": products[-1]["id"], "locationId": state.location_id,
+                                "name": name, "type": "one_time", "currency": "USD", "amount": price,
+                                "createdAt": stamp, "updatedAt": stamp})
     return products
 
 
 def line_items(state: SandboxState, products: list[dict], currency: str) -> list[dict]:
+    prices = {price["product"]: price for price in state.table("prices").values()}
     items = []
     for product in state.rng.sample(products, state.rng.randint(1, 3)):
-        price = product["_price"]
-        items.append({"_id": quick_id(state.rng), "productId": product["id"], "priceId": price["_id"], "currency": currency,
+        price = prices[product["id"]]
+        items.append({"_id": quick_id(state.rng), "productId": product["id"], "priceId": price["id"], "currency": currency,
                       "name": product["name"], "qty": state.rng.randint(1, 3), "amount": price["amount"], "taxes": []})
     return items
 
