@@ -12,18 +12,19 @@ into the dashboard's SQLite database, plus a chart of revenue per week and submi
   ``revenue_by_week`` and ``lead_sources`` (submissions by form, source and medium) report over all of it.
 - ``revenue.svg`` beside the database: revenue per week by currency and submissions per source over everything
   loaded, hand-written SVG, redrawn by every run.
-- Scheduled daily with a data interval per day (``CronDataIntervalTimetable``), so ``airflow dags backfill`` loads
-  earlier days; works unchanged against the real API: only the ``ghl_default`` connection differs.
+- Scheduled every midnight UTC with the day that ended as its data interval (``CronTriggerTimetable`` with an
+  ``interval``), so ``airflow dags backfill`` loads earlier days; works unchanged against the real API: only the
+  ``ghl_default`` connection differs.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from airflow.sdk import dag, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import CronTriggerTimetable, dag, task
 from gestioo_common import DAG_DEFAULTS, output_dir, read_jsonl, run_day, svg_chart
 
 from airflow_provider_ghl.transfers.export import GHLExportOperator
@@ -78,7 +79,11 @@ def submission_row(submission: dict, form_names: dict[str, str]) -> tuple:
             form_names.get(form_id, "(unknown form)"), *lead_source(submission), submission.get("contactId"))
 
 
-@dag(schedule=CronDataIntervalTimetable("@daily", timezone="UTC"), doc_md=__doc__, **DAG_DEFAULTS)
+DAILY = CronTriggerTimetable("@daily", timezone="UTC", interval=timedelta(days=1))
+"""Every midnight UTC, for the day that just ended: the run's data interval is that day (a manual run's too)."""
+
+
+@dag(schedule=DAILY, doc_md=__doc__, **DAG_DEFAULTS)
 def example_gestioo_revenue():
     @task(multiple_outputs=True)
     def export_plan(dag_run=None, data_interval_start=None, data_interval_end=None) -> dict:

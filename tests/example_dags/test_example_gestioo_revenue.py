@@ -81,7 +81,7 @@ def busiest_days(world: dict[str, list[dict]], count: int) -> list[str]:
 
 
 def run_for(run_example, day: str):
-    """A run whose data interval is ``day`` (a daily interval timetable: the interval ends at the logical date)."""
+    """A run whose data interval is ``day`` (the DAG's interval is the day before its logical date)."""
     end = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
     return run_example("example_gestioo_revenue", logical_date=end)
 
