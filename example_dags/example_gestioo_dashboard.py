@@ -21,54 +21,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from html import escape
 
 from airflow.sdk import dag, task
-from gestioo_common import DAG_DEFAULTS, output_dir, run_day
+from gestioo_common import DAG_DEFAULTS, day_of, output_dir, read_jsonl, run_day, svg_chart
 
 from airflow_provider_ghl.transfers.export import GHLExportOperator, atomic_file
 
 APPOINTMENT_WINDOW = timedelta(days=30)
 WEEKS_CHARTED = 8
-
-
-def read_jsonl(path: str) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
-
-
-def day_of(timestamp: str | None) -> date | None:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).date() if timestamp else None
-
-
-def svg_chart(title: str, panels: list[tuple[str, list[tuple[str, float]], str]]) -> str:
-    """Horizontal bar panels, stacked: (panel title, [(label, value)], value format)."""
-    width, bar_height, label_width, bar_width = 720, 22, 250, 350
-    rows = [f'<text x="20" y="34" font-size="20" font-weight="bold">{escape(title)}</text>']
-    y = 60
-    for panel_title, items, value_format in panels:
-        rows.append(f'<text x="20" y="{y + 16}" font-size="15" font-weight="bold">{escape(panel_title)}</text>')
-        y += 28
-        top = max((value for _, value in items), default=0) or 1
-        for label, value in items:
-            length = max(1.0, bar_width * value / top) if value else 0
-            rows += [
-                f'<text x="{label_width + 10}" y="{y + 15}" font-size="13" text-anchor="end">{escape(label)}</text>',
-                f'<rect x="{label_width + 20}" y="{y + 3}" width="{length:.1f}" height="{bar_height - 6}" fill="#2f7ed8">'
-                f'<title>{escape(label)}: {value_format.format(value)}</title></rect>',
-                f'<text x="{label_width + 26 + length:.1f}" y="{y + 15}" font-size="12">{value_format.format(value)}</text>',
-            ]
-            y += bar_height
-        if not items:
-            rows.append(f'<text x="{label_width + 20}" y="{y + 15}" font-size="13" fill="#777">no data</text>')
-            y += bar_height
-        y += 18
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" viewBox="0 0 {width} {y}" '
-            f'font-family="Helvetica, Arial, sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n'
-            + "\n".join(rows) + "\n</svg>\n")
 
 
 @dag(schedule="@daily", doc_md=__doc__, **DAG_DEFAULTS)

@@ -50,6 +50,12 @@ def to_json_schema(node: Any, document: dict, seen: tuple[str, ...] = ()) -> Any
     if out.get("type") == "array" and out.get("items") == {"type": "array"}:
         # NestJS's ``@ApiProperty({type: Array})`` artifact: "a list of anything", not a list of lists.
         out["items"] = {}
+    example = node.get("example")
+    if out.get("type") == "array" and out.get("items") == {"type": "string"} and isinstance(example, list) \
+            and example and all(isinstance(item, dict) for item in example):
+        # The same artifact for a list of objects (``invoiceItems``): declared strings, the example (and every
+        # answer) objects.
+        out["items"] = {}
     if out.get("type") == "object" and "properties" not in node and isinstance(node.get("example"), str):
         # NestJS's ``Date`` artifact: declared ``object``, sent as the ISO string its example shows.
         out["type"] = ["object", "string"]

@@ -128,8 +128,10 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
         # A list named as a count is no records (products' and email schedules' ``total``: [{"total": n}]).
         arrays = [k for k, kind in kinds.items() if kind == "array" and k != "total"]
         objects = [k for k, kind in kinds.items() if kind == "object" and k != "meta"]
-        # A GET answering one list (beside counts and meta) is a collection even with no paging parameter.
-        if paging["style"] != "none" or (method == "GET" and len(arrays) == 1 and not objects):
+        # A GET answering one list (beside counts and meta) is a collection even with no paging parameter, unless
+        # it reads one record by its id (an order's ``items``, a call log's actions are parts of that record).
+        one_record = path.rstrip("/").endswith("}")
+        if paging["style"] != "none" or (method == "GET" and len(arrays) == 1 and not objects and not one_record):
             # Several lists: the one the other version keeps its records in (v3's advanced opportunity search
             # answers ``stageAggregations`` beside ``opportunities``).
             records_key = arrays[0] if len(arrays) == 1 else records if records in arrays else None

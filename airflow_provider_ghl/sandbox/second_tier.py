@@ -5,7 +5,9 @@ never load or scan the second tier). A request's ``Version`` header picks the fo
 dated versions and ``legacy`` the v2 spec's; a path only one spec has answers in that spec's form. Such
 requests pass the Gateway like any other (token, version, scopes, location, rate limits, faults, required
 parameters) and are answered by :func:`answer`: the body's field types are checked, then a deterministic
-example of the official success schema is returned (``sandbox.examples``). Stateless: nothing is stored.
+example of the official success schema is returned (``sandbox.examples``). Stateless: nothing is stored. An area
+that registers a handler for a second-tier key (``areas/reporting``) answers it with records instead, behind the
+same gate, its body checked by :func:`check_body_types` as here.
 """
 
 from __future__ import annotations
@@ -136,13 +138,20 @@ def _page(call: Call) -> tuple[int, int, dict[str, Any]]:
     return _query_int(call, paging.get("offset_param"), 0, 0), limit, {}
 
 
-def answer(call: Call) -> Any:
-    """A second-tier operation's answer: its body's field types checked, then the spec's example."""
+def check_body_types(call: Call) -> None:
+    """A 422 naming each body field whose type is not the one the operation's official request schema gives (the
+    check every operation outside the 124 gets, stateful ones included)."""
     op = call.op
     if op.body is not None and op.body.type == "object" and isinstance(call.body, dict) and op.content_type == "application/json":
         problems = field_problems(call.body, op.body.properties)
         if problems:
             raise unprocessable(*problems)
+
+
+def answer(call: Call) -> Any:
+    """A second-tier operation's answer: its body's field types checked, then the spec's example."""
+    op = call.op
+    check_body_types(call)
     start, limit, page_fields = _page(call)
     echoes = {**call.path, **({"locationId": call.location_id} if call.location_id else {})}
     own = [call.path[p.name] for p in op.path_params if not (op.location and op.location.name == p.name)]

@@ -12,6 +12,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from airflow_provider_ghl.sandbox.config import SandboxConfig
@@ -36,6 +37,16 @@ def parse_time(value: Any) -> datetime:
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+@cache
+def catalog_scopes() -> frozenset[str]:
+    """Every scope an operation of either spec names: the sandbox serves them all (the reporting areas with records),
+    so its full tokens hold them all. Read once per process (the second tier's catalog: about 0.1 s)."""
+    from airflow_provider_ghl.catalog import all_keys, get_operation, versions_of
+
+    return frozenset(scope for key in all_keys() for version in versions_of(key)
+                     for scope in get_operation(key, version).scopes)
 
 
 @dataclass
@@ -112,8 +123,6 @@ class SandboxState:
 
     # -- life cycle -------------------------------------------------------------------------
     def reset(self, seed: int | None = None, contacts: int | None = None) -> None:
-        from airflow_provider_ghl.catalog import operations
-
         if seed is not None:
             self.config.seed = seed
         if contacts is not None:
@@ -129,7 +138,7 @@ class SandboxState:
         self.grants: dict[str, Grant] = {}
         self.codes: dict[str, Grant] = {}
         self.location_tokens: dict[str, Token] = {}
-        all_scopes = {scope for op in operations().values() for scope in op.scopes} | set(ALL_SCOPES_EXTRA)
+        all_scopes = catalog_scopes() | set(ALL_SCOPES_EXTRA)
         self.all_scopes = frozenset(all_scopes)
         self.readonly_scopes = frozenset(s for s in all_scopes if s.endswith(".readonly"))
         self.company_id = self.new_id()

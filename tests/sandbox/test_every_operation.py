@@ -53,6 +53,10 @@ def document(op: Operation) -> dict:
     return _read(REFERENCE / spec_name(op))
 
 
+def request_schema(op: Operation) -> dict:
+    return document(op)["paths"][op.path][op.method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+
+
 def schema_of(op: Operation, status: int) -> dict | None:
     responses = document(op)["paths"][op.path][op.method.lower()]["responses"]
     entry = responses.get(str(status)) or next((v for k, v in responses.items() if k.startswith("2")), {})
@@ -64,14 +68,68 @@ def _value(param_type: str, enum: tuple | None) -> Any:
     return enum[0] if enum else VALUES.get(param_type, "abc123")
 
 
-def request_for(op: Operation, sandbox) -> tuple[str, dict, Any]:
-    """(path, query, body) with every required argument, from the form's spec."""
+def stateful(op: Operation) -> bool:
+    """Whether a sandbox area serves the form with records (else the second tier's stateless example)."""
+    from airflow_provider_ghl.sandbox.areas import load_areas
+    from airflow_provider_ghl.sandbox.routing import HANDLERS
+
+    load_areas()
+    return op.key in HANDLERS
+
+
+def example_of(schema: dict, spec: dict) -> Any:
+    """A minimal valid value of a request schema of ``spec``: the spec's example where its type fits, an object's
+    required properties, else a value of the type (records need real dates, contact details and line items)."""
+    while "$ref" in schema or "allOf" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema \
+            else schema["allOf"][0]
+    example, kind = schema.get("example"), schema.get("type")
+    if example is not None and (kind is None or jsonschema.Draft7Validator({"type": kind}).is_valid(example)):
+        return example
+    if kind == "object" or "properties" in schema:
+        return {name: example_of(schema["properties"].get(name, {}), spec) for name in schema.get("required", ())}
+    return VALUES.get(kind, "abc123")
+
+
+def a_record_for(op: Operation, sandbox, used: set[str]) -> dict[str, str]:
+    """Path ids of a stateful form: existing records of its tables; one that a form changes (deletes, voids, payments)
+    is used by no other form."""
+    chosen: dict[str, str] = {}
+    changes = op.method in ("POST", "DELETE")
+    for param in sorted(op.path_params, key=lambda p: p.name not in PARENTS):  # a price first, then its product
+        if param.name in chosen or param.name not in RECORD_TABLES:
+            continue
+        table, fits = RECORD_TABLES[param.name]
+        record = next(r for r in sandbox.control("GET", f"tables/{table}")
+                      if r.get("altId", r.get("locationId")) == sandbox.location_id and fits(r) and r["id"] not in used)
+        if changes:
+            used.add(record["id"])
+        chosen[param.name] = record["id"]
+        if param.name in PARENTS:
+            parent, field = PARENTS[param.name]
+            chosen[parent] = record[field]
+    return chosen
+
+
+def a_contact(sandbox) -> str:
+    return next(c["id"] for c in sandbox.control("GET", "tables/contacts") if c["locationId"] == sandbox.location_id)
+
+
+RECORD_TABLES = {"invoiceId": ("invoices", lambda r: r["status"] == "sent"), "productId": ("products", bool),
+                 "transactionId": ("transactions", bool), "orderId": ("orders", bool), "priceId": ("prices", bool)}
+"""The reporting areas' path placeholders -> (table, which records suit every operation on them)."""
+PARENTS = {"priceId": ("productId", "product")}
+"""Placeholders whose record names the record of another placeholder (a price, its product)."""
+
+
+def request_for(op: Operation, sandbox, ids: dict[str, str] | None = None) -> tuple[str, dict, Any]:
+    """(path, query, body) with every required argument, from the form's spec; ``ids`` for path placeholders."""
     path = op.path
     for param in op.path_params:
         value = sandbox.location_id if op.location and op.location.name == param.name else "abc123"
         if op.company and op.company.name == param.name:
             value = sandbox.company_id
-        path = path.replace("{" + param.name + "}", value)
+        path = path.replace("{" + param.name + "}", (ids or {}).get(param.name, value))
     paging = {op.pagination.get("offset_param"): 0, op.pagination.get("page_param"): 1,
               op.pagination.get("limit_param"): 10}
     query = {p.name: paging[p.name] if p.name in paging else ["abc123"] if p.type == "array" else _value(p.type, p.enum)
@@ -79,11 +137,17 @@ def request_for(op: Operation, sandbox) -> tuple[str, dict, Any]:
     for placement, value in ((op.location, sandbox.location_id), (op.company, sandbox.company_id)):
         if placement is not None and placement.where == "query":
             query.update(zip(placement.filled, (value, placement.type_value), strict=False))
+    located = {"altId": sandbox.location_id, "altType": "location"}  # HighLevel's other name for the location
+    query = {k: located.get(k, v) for k, v in query.items()}
     query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
     body = None
     if op.body is not None and op.content_type == "application/json":
         if op.body.type == "object":
             body = {name: VALUES.get(op.body.properties.get(name, "string"), "abc123") for name in op.body.required}
+            if stateful(op):
+                body = {**example_of(request_schema(op), document(op)), **{k: v for k, v in located.items() if k in body}}
+                if isinstance(body.get("contactDetails"), dict) and "id" in body["contactDetails"]:
+                    body["contactDetails"]["id"] = a_contact(sandbox)  # records point at the location's contacts
             if op.paging_style == "body_skip_limit":  # the page asked for, in the type the spec declares
                 for name, number in (("skip", 0), (op.pagination.get("limit_param", "limit"), 10)):
                     if name in body:
@@ -121,9 +185,10 @@ def token_for(op: Operation, tokens: dict[str, str]) -> str:
 
 def test_every_second_tier_form_answers_its_official_schema(sandbox, tokens):
     failures: dict[tuple[str, str], str] = {}
+    used: set[str] = set()
     with httpx.Client(timeout=30) as client:
         for op in forms():
-            path, query, body = request_for(op, sandbox)
+            path, query, body = request_for(op, sandbox, a_record_for(op, sandbox, used) if stateful(op) else None)
             headers = {"Authorization": f"Bearer {token_for(op, tokens)}",
                        "Version": "v3" if op.api == "v3" else op.version}
             response = client.request(op.method, sandbox.base_url + path, params=query, headers=headers,
@@ -175,7 +240,7 @@ def test_a_missing_required_body_field_and_a_wrong_type_are_422(sandbox, tokens)
 
 
 def test_a_wrong_token_a_missing_scope_and_a_missing_version_are_refused(sandbox):
-    op = get_operation("get_invoice", "v2")
+    op = get_operation("get_invoice_schedule", "v2")
     path, query, body = request_for(op, sandbox)
     assert_error_shape(send(sandbox, op, "not-a-token", path, query, body).json(), 401)
     narrow = sandbox.control("POST", "tokens", {"scopes": ["contacts.readonly"]})["token"]
@@ -206,7 +271,7 @@ def test_the_version_header_picks_the_form(sandbox, tokens):
 
 
 def test_lists_honour_limit_and_offset_and_carry_totals(sandbox, tokens):
-    op = get_operation("invoices__list_invoices", "v2")
+    op = get_operation("list_invoice_schedules", "v2")  # stateless: invoices themselves are stored (test_reporting.py)
     path, query, body = request_for(op, sandbox)
     pages = []
     for offset in (0, 2, 4):
@@ -228,9 +293,9 @@ def test_hook_call_runs_second_tier_operations_end_to_end(ghl_connections, token
             {s for op in forms() for s in op.scopes}))}}))
     hook = GHLHook(ghl_conn_id="ghl_all")
     query = {"altId": sandbox.location_id, "altType": "location"}
-    invoice = hook.call("get_invoice", invoice_id="inv1", query=query)
-    assert invoice["_id"] == "inv1"
-    listed = list(hook.paginate("invoices__list_invoices", query={**query, "limit": 2, "offset": 0}, page_size=2))
+    schedule = hook.call("get_invoice_schedule", schedule_id="sch1", query=query)
+    assert schedule["_id"] == "sch1"
+    listed = list(hook.paginate("list_invoice_schedules", query={**query, "limit": 2, "offset": 0}, page_size=2))
     assert len(listed) == COLLECTION_SIZE
 
 
@@ -251,8 +316,8 @@ def test_page_number_lists_page_to_their_total_each_record_once(sandbox, every_s
     """Forms that page by ``page`` number (forms and surveys submissions, Voice AI agents and call logs, phone
     numbers, crawled URLs): ``paginate`` walks them page by page to the answer's total, in both specs."""
     hook = every_scope_hook
-    paged = [op for op in forms() if op.paging_style == "page" and op.is_collection]
-    assert {op.key for op in paged} >= {"get_forms_submissions", "get_surveys_submissions", "voice_ai__get_agents",
+    paged = [op for op in forms() if op.paging_style == "page" and op.is_collection and not stateful(op)]
+    assert {op.key for op in paged} >= {"voice_ai__get_agents",
                                         "get_call_logs", "active_numbers", "get_all_website_urls_data_by_knowledge_base"}
     for op in paged:
         sandbox.control("DELETE", "stats")
@@ -273,7 +338,7 @@ def test_alt_id_and_alt_type_come_from_the_connection_unless_given(sandbox, ever
 
     hook = every_scope_hook
     sandbox.control("DELETE", "stats")
-    assert hook.call("get_invoice", invoice_id="inv1")["_id"] == "inv1"  # query altId + altType
+    assert hook.call("get_invoice_schedule", schedule_id="sch1")["_id"] == "sch1"  # query altId + altType
     prepared = hook.prepare("get_invoice", invoice_id="inv1")
     assert prepared.query == {"altId": sandbox.location_id, "altType": "location"}
     assert hook.prepare("cancel_invoice_schedule", schedule_id="s1").body == {  # in the body
@@ -304,7 +369,7 @@ def test_another_locations_id_is_a_403(sandbox, tokens):
 def test_faults_and_rate_limits_take_second_tier_operations_too(sandbox, tokens):
     from tests.conftest import restore_defaults
 
-    op = get_operation("get_invoice", "v2")
+    op = get_operation("get_invoice_schedule", "v2")
     path, query, body = request_for(op, sandbox)
     try:
         sandbox.configure(faults={"rate": 1.0, "kinds": {"503": 1}, "routes": [op.key], "seed": 1})
@@ -339,9 +404,9 @@ def test_requests_the_124_take_never_reach_the_second_tier(monkeypatch):
     assert client.get(f"/contacts/{contact}", headers=headers).status_code == 200
     assert client.get(f"/locations/{state.location_id}", headers=headers).status_code == 200
     assert consulted == []
-    assert client.get("/invoices/inv1", params={"altId": state.location_id, "altType": "location"},
+    assert client.get("/invoices/schedule/sch1", params={"altId": state.location_id, "altType": "location"},
                       headers=headers).status_code in (200, 401)
-    assert consulted == ["/invoices/inv1"]
+    assert consulted == ["/invoices/schedule/sch1"]
 
 
 def test_the_packaged_answer_schemas_are_what_the_tool_makes():

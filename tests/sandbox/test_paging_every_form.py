@@ -20,7 +20,7 @@ import pytest
 
 from airflow_provider_ghl.catalog import Operation, all_keys, get_operation, operations, versions_of
 from airflow_provider_ghl.hooks.paging import Pager, records_of, total_of
-from tests.sandbox.test_every_operation import forms, request_for
+from tests.sandbox.test_every_operation import a_record_for, forms, request_for, stateful
 
 SINGLE_PAGE = {
     "single_page": "the spec names no paging parameter: the whole list comes in one answer",
@@ -66,7 +66,9 @@ def arguments(op: Operation, sandbox, seeded: dict[str, Any]) -> dict[str, Any]:
     _path, query, body = request_for(op, sandbox)
     filled = {name for placement in (op.location, op.company) if placement for name in placement.filled}
     paging = op.paging_parameters
-    path = {p.argument: seeded.get(p.argument, "abc123") for p in op.path_params if p.name not in filled}
+    records = a_record_for(op, sandbox, set()) if stateful(op) else {}  # the reporting areas hold real records
+    path = {p.argument: records.get(p.name) or seeded.get(p.argument, "abc123")
+            for p in op.path_params if p.name not in filled}
     query = {name: seeded.get(name, value) for name, value in query.items() if name not in filled | paging}
     if op.paging_style == "time_window" and op.query_param("calendarId"):
         query["calendarId"] = seeded["calendarId"]  # HighLevel wants one of calendarId, groupId, userId

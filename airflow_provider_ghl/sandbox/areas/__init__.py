@@ -1,10 +1,10 @@
 """The sandbox's areas, in one list: importing this package registers every area's handlers.
 
-``AREAS`` is also the seeding order: an area seeds after the areas its records point at (contacts after
-users and businesses, opportunities after contacts), and every seeder draws from the one seeded Random,
-so the order is part of what a seed reproduces. Dependencies run one way: ``app`` imports this package,
-the areas import ``routing``/``state`` and the areas listed before them, and ``state`` imports no area
-(it is handed ``seed_world``).
+``AREAS`` is also the seeding order: an area seeds after the areas its records point at (contacts after users
+and businesses, opportunities after contacts, the reporting areas' invoices and submissions last), and every
+seeder draws from the one seeded Random, so the order is part of what a seed reproduces. Dependencies run one
+way: ``app`` imports this package, the areas import ``routing``/``state`` and the areas listed before them, and
+``state`` imports no area (it is handed ``seed_world``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from airflow_provider_ghl.sandbox.areas import (
     conversations,
     locations,
     opportunities,
+    reporting,
     snapshots,
     users,
     workflows,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 AREAS: tuple[ModuleType, ...] = (
     locations, users, businesses, workflows, campaigns, snapshots, companies,
-    contacts, calendars, opportunities, conversations, associations, blogs,
+    contacts, calendars, opportunities, conversations, associations, blogs, reporting,
 )
 
 

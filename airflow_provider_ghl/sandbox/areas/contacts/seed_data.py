@@ -81,8 +81,12 @@ class _Draw:
         return list(dict.fromkeys(self.pick(items) for _ in range(self.between(0, most + 1))))
 
     def id(self) -> str:
-        """20 characters of letters and digits, like ``state.new_id()``."""
-        return base64.urlsafe_b64encode(self.rng.randbytes(15)).decode().translate(ID_SYMBOLS_TO_LETTERS)
+        return quick_id(self.rng)
+
+
+def quick_id(rng: random.Random) -> str:
+    """20 characters of letters and digits, like ``state.new_id()`` at a tenth of its cost (seeding makes many)."""
+    return base64.urlsafe_b64encode(rng.randbytes(15)).decode().translate(ID_SYMBOLS_TO_LETTERS)
 
 
 def seed(state: SandboxState) -> None:
