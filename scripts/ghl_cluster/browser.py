@@ -9,6 +9,7 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from ghl_cluster.deployment import LOGS, STATE
+from ghl_cluster.runs import finish, trigger
 
 if TYPE_CHECKING:
     from ghl_cluster.deployment import Airflow, Sandbox
@@ -24,8 +25,6 @@ LINK_DAG, LINK_TASK = "example_gestioo_contact_details", "find_contact"
 def linked_run(airflow: Airflow, sandbox: Sandbox) -> str:
     """A finished run of example_gestioo_contact_details whose find_contact found a contact (so it links to it); the
     examples' own run may have looked for its sample customer before example_gestioo_new_contacts created it."""
-    from ghl_cluster.checks import finish, trigger
-
     contact = sandbox.api("POST", "/contacts/", json={"firstName": "Linked", "locationId": sandbox.info["location_id"],
                                                       "email": "cluster-link@example.com"})["contact"]["id"]
     run_id = trigger(airflow, LINK_DAG, {"gestioo_id": "GES-CLUSTER", "contact_id": contact})
