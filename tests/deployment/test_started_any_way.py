@@ -1,9 +1,9 @@
 """Every example DAG in a real Airflow deployment, started every way a user starts a run.
 
 One module starts real Airflow processes once (``airflow api-server``, ``scheduler`` and ``dag-processor``;
-LocalExecutor, SQLite, a temporary ``AIRFLOW_HOME``, ``example_dags/`` as the DAG folder, the simple auth
-manager with everyone an admin, connections as ``AIRFLOW_CONN_*`` pointing at the session sandbox) and
-checks, against them:
+LocalExecutor; a fresh PostgreSQL database when ``GHL_TEST_POSTGRES_URL`` is set, as under CI, else SQLite; a
+temporary ``AIRFLOW_HOME``, ``example_dags/`` as the DAG folder, the simple auth manager with everyone an admin,
+connections as ``AIRFLOW_CONN_*`` pointing at the session sandbox) and checks, against them:
 
 (c) on its schedule: the scheduler's own run of the ``@daily`` dashboard (DAGs are unpaused at creation,
     ``catchup=False``: the scheduler creates the latest day's run) and an asset-triggered run of the
@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from tests.conftest import restore_defaults
+from tests.postgres import URL_VARIABLE, admin_url, fresh_database, unavailable, under_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -56,7 +57,7 @@ def free_port() -> int:
 class Deployment:
     """The Airflow processes, their environment and a REST client for their API server."""
 
-    def __init__(self, home: Path, sandbox, output: Path) -> None:
+    def __init__(self, home: Path, sandbox, output: Path, database: str | None) -> None:
         self.home, self.output, self.port = home, output, free_port()
         # The test session's own Airflow settings (unit-test mode, its DB) must not leak into the deployment.
         env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
@@ -71,8 +72,9 @@ class Deployment:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
-            # Four processes write one SQLite file: wait for its lock (sqlite3's timeout) longer than the default 5 s.
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}?timeout=60",
+            # PostgreSQL, production's database, where there is one. On SQLite the API server can stall for the
+            # lock's whole timeout: a REST call waiting on the lock holds up a task's XCom write that holds it.
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database or f"sqlite:///{home / 'airflow.db'}?timeout=60",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__WORKERS": "1",
@@ -164,11 +166,25 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(sandbox, tmp_path_factory) -> Iterator[Deployment]:
+def database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database when ``GHL_TEST_POSTGRES_URL`` names a server (always under CI), else ``None``:
+    one SQLite file, good enough on a quiet machine."""
+    url = admin_url()
+    if not url:
+        if under_ci():
+            unavailable(f"{URL_VARIABLE} is not set: the deployment runs on PostgreSQL under CI")
+        yield None
+        return
+    with fresh_database(url, "ghl_deployment") as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def deployment(sandbox, database, tmp_path_factory) -> Iterator[Deployment]:
     sandbox.reset(seed=42, contacts=200)
     sandbox.configure(rate_limits={"enabled": False}, faults={"rate": 0.0})
     home, output = tmp_path_factory.mktemp("airflow-deployment"), tmp_path_factory.mktemp("deployment-output")
-    airflow = Deployment(home, sandbox, output)
+    airflow = Deployment(home, sandbox, output, database)
     airflow.airflow(("db", "migrate"))
     airflow.start("api-server", "scheduler", "dag-processor")
     try:

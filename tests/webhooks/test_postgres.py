@@ -17,11 +17,8 @@ green CI always means the PostgreSQL lock ran.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -35,57 +32,22 @@ from airflow_provider_ghl.webhooks import recorder
 from airflow_provider_ghl.webhooks.settings import ReceiverSettings
 from airflow_provider_ghl.webhooks.signing import public_key_b64
 from airflow_provider_ghl.webhooks.verify import Delivery, Verifier
+from tests.postgres import URL_VARIABLE, admin_url, fresh_database, unavailable
 from tests.webhooks.airflow_processes import Airflow
 from tests.webhooks.helpers import LOCATION, payload, signed
 
 DAGS = Path(__file__).resolve().parent / "dags"
 URI = f"ghl://{LOCATION}/contacts"
 CONSUMER = "ghl_webhook_consumer"
-URL_VARIABLE = "GHL_TEST_POSTGRES_URL"
-
-
-def unavailable(reason: str) -> None:
-    """Fail under CI (this module must not pass without running); skip loudly elsewhere."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{reason} (CI must run the PostgreSQL tests: .ci/run installs PostgreSQL and sets {URL_VARIABLE})")
-    warnings.warn(f"PostgreSQL webhook tests skipped: {reason}", stacklevel=2)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def admin_url() -> str:
-    url = os.environ.get(URL_VARIABLE)
+def database() -> Iterator[str]:
+    """A fresh database for the module (URL with the psycopg2 driver), dropped afterwards."""
+    url = admin_url()
     if not url:
         unavailable(f"{URL_VARIABLE} is not set (a PostgreSQL role that may create databases, "
                     "e.g. postgresql+psycopg2://ghl_test:ghl_test@127.0.0.1:5432/postgres)")
-    for driver in ("psycopg2", "asyncpg"):  # Airflow's sync and async engines on PostgreSQL
-        try:
-            __import__(driver)
-        except ImportError:
-            unavailable(f"the {driver} driver is not installed (pip install -e '.[test]')")
-    return url
-
-
-@pytest.fixture(scope="module")
-def database(admin_url) -> Iterator[str]:
-    """A fresh database for the module (URL with the psycopg2 driver), dropped afterwards."""
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = make_url(admin_url).set(drivername="postgresql+psycopg2")
-    name = f"ghl_webhooks_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        engine.dispose()
-        unavailable(f"cannot create a database with {URL_VARIABLE} ({type(error).__name__}: {error})")
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with fresh_database(url, "ghl_webhooks") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
