@@ -131,7 +131,8 @@ class GHLValidationError(GHLError):
 class GHLRateLimitError(GHLError):
     """429 that persisted through the hook's waits (the burst budget is shared with other clients)."""
 
-    hint = "Other clients share this location's budget; run fewer GHL tasks at once (an Airflow pool)."
+    hint = ("Other clients share this location's budget; run fewer GHL tasks at once: an Airflow pool per location "
+            "(docs/rate-limits.md).")
 
     def __init__(self, message: str | list[str], *, retry_after_s: float | None = None, **kwargs: Any) -> None:
         self.retry_after_s = retry_after_s

@@ -39,6 +39,10 @@ DEFAULT_INTERVAL_S = 10.0
 SLOT_MARGIN_S = 0.02
 RESERVE_ROUND_TRIPS = 2
 """Rule 1 holds while the spare covers our request and this many of every other client sharing the window."""
+MAX_SERVER_WAIT_S = 60.0
+"""The longest wait a server's headers may ask for (``Retry-After``, the window's interval): six of HighLevel's
+10 s windows. A broken or hostile answer asking for a day would park the task; ``max_rate_limit_waits`` still ends
+an exchange that keeps drawing 429s."""
 JITTER = (0.5, 1.5)
 """Spread and probe waits are multiplied by a factor drawn from this range."""
 
@@ -108,7 +112,11 @@ def _seconds(value: str | None) -> float | None:
         seconds = float(value) if value is not None else None
     except ValueError:
         return None
-    return seconds if seconds is not None and 0 <= seconds < 86_400 else None
+    return min(seconds, MAX_SERVER_WAIT_S) if seconds is not None and seconds >= 0 else None
+
+
+def _interval_s(interval_ms: int) -> float:
+    return min(interval_ms / 1000, MAX_SERVER_WAIT_S)
 
 
 class RatePacer:
@@ -182,7 +190,7 @@ class RatePacer:
             if limit is not None:
                 budget.limit = limit
             if interval_ms:
-                budget.interval_s = interval_ms / 1000
+                budget.interval_s = _interval_s(interval_ms)
             if remaining is not None:
                 self._report(budget, remaining, now)
             budget.daily_remaining = _int(headers, "X-RateLimit-Daily-Remaining")
@@ -202,7 +210,7 @@ class RatePacer:
             budget = self._budgets.setdefault(key, RateBudget())
             interval_ms = _int(headers, "X-RateLimit-Interval-Milliseconds")
             if interval_ms:
-                budget.interval_s = interval_ms / 1000
+                budget.interval_s = _interval_s(interval_ms)
             limit = _int(headers, "X-RateLimit-Max")
             if limit is not None:
                 budget.limit = limit

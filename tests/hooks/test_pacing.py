@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_ghl.hooks.pacing import JITTER, RatePacer
+from airflow_provider_ghl.hooks.pacing import JITTER, MAX_SERVER_WAIT_S, RatePacer
 from tests.hooks.shared_window import SlidingWindow, simulate
 
 HEADERS = {"X-RateLimit-Max": "3", "X-RateLimit-Interval-Milliseconds": "1000", "X-RateLimit-Remaining": "0"}
@@ -90,6 +90,17 @@ def test_retry_after_is_honoured():
     pacer = RatePacer()
     report(pacer, 5, now=0.0)
     assert pacer.wait_after_429("a", {"Retry-After": "3", "X-RateLimit-Remaining": "0"}, 1.0) == 3.0
+
+
+def test_a_server_cannot_ask_for_waits_longer_than_a_minute():
+    """A hostile or broken 429 asking for a day (``Retry-After``, or a window of a day) is clamped to 60 s."""
+    pacer = RatePacer()
+    report(pacer, 5, now=0.0)
+    assert pacer.wait_after_429("a", {"Retry-After": "86399", "X-RateLimit-Remaining": "0"}, 1.0) == MAX_SERVER_WAIT_S
+    pacer.finished("a", {"X-RateLimit-Max": "100", "X-RateLimit-Remaining": "0",
+                         "X-RateLimit-Interval-Milliseconds": "86400000"}, 2.0)
+    assert pacer.budget("a").interval_s == MAX_SERVER_WAIT_S
+    assert pacer.wait_after_429("a", {"X-RateLimit-Interval-Milliseconds": "86400000"}, 3.0) <= MAX_SERVER_WAIT_S
 
 
 # -- several processes against one window (simulated) -----------------------------------------------
