@@ -54,6 +54,9 @@ class BodySpec:
     type: str
     required: tuple[str, ...]
     properties: dict[str, str]
+    nested: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Dotted path (``dndSettings``, ``openHours[].hours[]``) -> the property names the spec declares for the nested
+    object there (``body_keys`` refuses near misses of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +408,8 @@ def _operation(data: dict) -> Operation:
         pagination_text=data["pagination_text"],
         path_params=path_params,
         query_params=tuple(QueryParam(q["name"], q["required"], q["type"], _tuple(q["enum"])) for q in data["query_params"]),
-        body=BodySpec(body["type"], tuple(body["required"]), body["properties"]) if body else None,
+        body=BodySpec(body["type"], tuple(body["required"]), body["properties"],
+                      {path: tuple(names.split()) for path, names in body.get("nested", {}).items()}) if body else None,
         location=_placement(data["location"]),
         company=_placement(data["company"]),
         success_status=data["success_status"],

@@ -103,6 +103,43 @@ def json_type(spec: dict, schema: dict | None, common: dict) -> str:
     return "object" if "properties" in schema else "any"
 
 
+NESTED_DEPTH = 4
+"""How deep ``nested_names`` follows a body's objects (HighLevel's bodies nest two or three levels)."""
+
+
+def body_summary(spec: dict, schema: dict | None, common: dict) -> dict:
+    """A request body as the catalog writes it: its type, required fields, the top-level fields' JSON types, and
+    ``nested`` (only when the schema declares any): the property names of its nested objects (``nested_names``)."""
+    schema = resolve(spec, schema, common) or {}
+    if schema.get("type") == "array":
+        body: dict[str, Any] = {"type": "array", "required": [], "properties": {}}
+    else:
+        properties = schema.get("properties", {})
+        body = {"type": "object", "required": list(schema.get("required", [])),
+                "properties": {k: json_type(spec, v, common) for k, v in properties.items()}}
+    nested = nested_names(spec, schema, common)
+    if nested:
+        body["nested"] = nested
+    return body
+
+
+def nested_names(spec: dict, schema: dict | None, common: dict, path: str = "", depth: int = 0) -> dict[str, str]:
+    """Dotted path (``[]`` for a list's items: ``dndSettings.SMS``, ``openHours[].hours[]``) -> the property names the
+    spec declares for the object there (space-separated, one line of catalog.json), for every nested object whose
+    schema lists its properties and allows no others by name (HighLevel's DTOs set no ``additionalProperties``:
+    their properties are the whole list)."""
+    schema = unwrap(spec, schema, common)
+    if depth > NESTED_DEPTH or schema.get("additionalProperties"):
+        return {}
+    if schema.get("type") == "array" or "items" in schema:
+        return nested_names(spec, schema.get("items"), common, path + "[]", depth + 1)
+    properties = schema.get("properties") or {}
+    found = {path: " ".join(sorted(properties))} if properties and path else {}
+    for name, child in properties.items():
+        found.update(nested_names(spec, child, common, f"{path}.{name}" if path else name, depth + 1))
+    return found
+
+
 def parse_scopes(text: str) -> tuple[list[str], list[str]]:
     scopes = re.findall(r"[a-z][a-zA-Z/-]*\.(?:readonly|write)", text)
     tokens = re.search(r"\[(.*?)\]", text)
@@ -223,19 +260,8 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
             if p.get("in") == "query"
         ]
 
-        body = None
         content = operation.get("requestBody", {}).get("content", {})
-        if content:
-            body_schema = resolve(spec, next(iter(content.values())).get("schema"), common) or {}
-            if body_schema.get("type") == "array":
-                body = {"type": "array", "required": [], "properties": {}}
-            else:
-                properties = body_schema.get("properties", {})
-                body = {
-                    "type": "object",
-                    "required": list(body_schema.get("required", [])),
-                    "properties": {k: json_type(spec, v, common) for k, v in properties.items()},
-                }
+        body = body_summary(spec, next(iter(content.values())).get("schema"), common) if content else None
 
         success = next(code for code in operation["responses"] if code.startswith("2"))
         response_schema = (

@@ -103,12 +103,9 @@ def form(version: str, area: str, spec: dict, method: str, path: str, operation:
     content_type = next((kind for kind in content if "json" in kind), next(iter(content), "application/json"))
     if content:
         schema = bc.resolve(spec, next(iter(content.values())).get("schema"), common) or {}
-        if schema.get("type") == "array":
-            body = {"type": "array", "required": [], "properties": {}}
-        else:
+        body = bc.body_summary(spec, schema, common)
+        if body["type"] == "object":
             schema_properties = schema.get("properties", {})
-            body = {"type": "object", "required": list(schema.get("required", [])),
-                    "properties": {k: bc.json_type(spec, v, common) for k, v in schema.get("properties", {}).items()}}
     success = next((code for code in operation["responses"] if code.startswith("2")), "200")
     response = (operation["responses"].get(success, {}).get("content", {}).get("application/json", {})
                 .get("schema"))

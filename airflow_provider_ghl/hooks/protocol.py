@@ -40,6 +40,7 @@ from typing import Any
 
 import httpx
 
+from airflow_provider_ghl.body_keys import check_nested_keys
 from airflow_provider_ghl.catalog import (
     Operation,
     Placement,
@@ -254,6 +255,7 @@ class RequestFlows:
             for old, new in names.items():
                 if old in values and new not in values:
                     values[new] = values.pop(old)
+        check_nested_keys(op, body)  # a nested key that misses the form's declared name (dndSettings.SMS in v3)
         arguments = dict(arguments or {})
         unknown = set(arguments) - set(op.path_arguments)
         if unknown:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from airflow_provider_ghl.body_keys import near_misses
 from airflow_provider_ghl.catalog import Operation, get_operation, operations, versions_of
 from airflow_provider_ghl.sandbox import second_tier, versions
 from airflow_provider_ghl.sandbox.areas import load_areas
@@ -207,6 +208,10 @@ class Gateway:
             else:
                 data = body or {}
                 problems += [f"{name} should not be empty" for name in op.required_body_fields if data.get(name) in (None, "")]
+        if op.content_type == "application/json":  # HighLevel forbids undeclared nested properties (class-validator)
+            problems += [f"property {miss.where} should not exist ("
+                         + (f"this API version spells it {miss.name})" if miss.key.lower() == miss.name.lower()
+                            else f"did you mean {miss.fixed}?)") for miss in near_misses(op, body)]
         if problems:
             raise unprocessable(*problems)
 
