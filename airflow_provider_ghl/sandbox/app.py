@@ -209,9 +209,11 @@ class Gateway:
                 data = body or {}
                 problems += [f"{name} should not be empty" for name in op.required_body_fields if data.get(name) in (None, "")]
         if op.content_type == "application/json":  # HighLevel forbids undeclared nested properties (class-validator)
-            problems += [f"property {miss.where} should not exist ("
-                         + (f"this API version spells it {miss.name})" if miss.key.lower() == miss.name.lower()
-                            else f"did you mean {miss.fixed}?)") for miss in near_misses(op, body)]
+            for miss in near_misses(op, body):  # class-validator's places: openHours.0.hours.0.openHour
+                where, fixed = (text.replace("[", ".").replace("]", "") for text in (miss.where, miss.fixed))
+                problems.append(f"property {where} should not exist (" + (
+                    f"this API version spells it {miss.name})" if miss.key.lower() == miss.name.lower()
+                    else f"did you mean {fixed}?)"))
         if problems:
             raise unprocessable(*problems)
 

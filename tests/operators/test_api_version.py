@@ -137,3 +137,66 @@ def test_the_connections_api_version_counts_when_the_task_names_none(fresh_sandb
     with pytest.raises(GHLInputError, match=r"the connection ghl_v3's api_version 'v3': list_contacts has no v3 form"):
         sensor.poke(task_context("gone"))
     assert fresh_sandbox.stats().get("requests", 0) == before
+
+
+# -- nested keys: a DND channel spelled as the other version spells it -----------------------------------------
+V3_FIX = r"`dndSettings.SMS` is v2's spelling; v3 \(api_version='v3'\) names it `dndSettings.sms`"
+
+
+def test_a_v2_dnd_channel_in_a_v3_body_is_refused_before_any_request(fresh_sandbox, api):
+    from airflow_provider_ghl.hooks.ghl import GHLHook
+
+    contact_id = new_contact(api, fresh_sandbox)
+    fresh_sandbox.control("DELETE", "stats")
+    hook = GHLHook("ghl_default")
+    v2_dnd = {"dndSettings": {"SMS": {"status": "active"}}}
+    with pytest.raises(GHLInputError, match=V3_FIX) as error:
+        hook.call("update_contact", contact_id=contact_id, body=v2_dnd, api_version="v3")
+    assert error.value.operation == "update_contact" and "dndSettings.SMS -> dndSettings.sms" in str(error.value)
+    with pytest.raises(GHLInputError, match=V3_FIX):
+        hook.call("create_contact", body={"firstName": "Dnd", **v2_dnd}, api_version="v3")
+    with pytest.raises(GHLInputError, match=r"`dndSettings.sms` is v3's spelling; v2 \(api_version='v2'\) names it "
+                                            r"`dndSettings.SMS`"):
+        hook.call("update_contact", contact_id=contact_id, body={"dndSettings": {"sms": {"status": "active"}}})
+    with pytest.raises(GHLInputError, match=r"`dndSettings.sms.stauts` is not a field of HighLevel's v3 request "
+                                            r"schema; v3 \(api_version='v3'\) names it `dndSettings.sms.status`"):
+        hook.call("update_contact", contact_id=contact_id, api_version="v3",
+                  body={"dndSettings": {"sms": {"stauts": "active"}}})
+    assert fresh_sandbox.stats().get("requests", 0) == 0
+
+
+def test_each_versions_dnd_spelling_goes_through_end_to_end(fresh_sandbox, api):
+    from airflow_provider_ghl.hooks.ghl import GHLHook
+
+    hook, contact_id = GHLHook("ghl_default"), new_contact(api, fresh_sandbox)
+    fresh_sandbox.control("DELETE", "stats")
+    hook.call("update_contact", contact_id=contact_id, body={"dndSettings": {"SMS": {"status": "active"}}})
+    assert hook.call("get_contact", contact_id=contact_id)["contact"]["dndSettings"] == {"SMS": {"status": "active"}}
+    call = {"call": {"status": "inactive", "message": "ok"}}
+    hook.call("update_contact", contact_id=contact_id, api_version="v3", body={"dndSettings": call})
+    assert hook.call("get_contact", contact_id=contact_id, api_version="v3")["contact"]["dndSettings"] == call
+    created = hook.call("create_contact", api_version="v3", body={"firstName": "Dnd", "email": "dnd3@versions.example",
+                                                                  "dndSettings": {"whatsApp": {"status": "active"}}})
+    assert created["contact"]["dndSettings"] == {"whatsApp": {"status": "active"}}
+    assert served(fresh_sandbox, "update_contact") == (2, 1) and served(fresh_sandbox, "create_contact") == (1, 1)
+
+
+def test_an_operator_refuses_a_v2_dnd_channel_under_v3_at_parse_and_after_rendering(fresh_sandbox, api):
+    with pytest.raises(GHLInputError, match=V3_FIX):
+        contact_operators.GHLUpdateContactOperator(task_id="dnd", contact_id="c1", api_version="v3",
+                                                   body={"dndSettings": {"SMS": {"status": "{{ params.s }}"}}})
+    with pytest.raises(GHLInputError, match=V3_FIX):
+        contact_operators.GHLCreateContactOperator(task_id="dnd", api_version="v3",
+                                                   body={"firstName": "A", "dndSettings": {"SMS": {"status": "active"}}})
+    contact_operators.GHLUpdateContactOperator(task_id="v2", contact_id="c1",  # v2's own spelling, v2's form
+                                               body={"dndSettings": {"SMS": {"status": "active"}}})
+    contact_id = new_contact(api, fresh_sandbox)
+    fresh_sandbox.control("DELETE", "stats")
+    task = contact_operators.GHLUpdateContactOperator(task_id="late", contact_id=contact_id, api_version="v3",
+                                                      body="{{ params.body }}")  # fine at parse
+    task.body = {"dndSettings": {"SMS": {"status": "active"}}}  # as Airflow renders it
+    with pytest.raises(GHLInputError, match=V3_FIX):
+        run(task)
+    assert fresh_sandbox.stats().get("requests", 0) == 0
+    task.body = {"dndSettings": {"sms": {"status": "active"}}}
+    assert run(task)["contact"]["dndSettings"] == {"sms": {"status": "active"}}

@@ -391,6 +391,23 @@ def test_a_contacts_dnd_is_stored_once_and_spelled_by_each_version(fresh_sandbox
     assert_error_shape(wrong.json(), 422, "dndSettings.sms should not exist (this API version spells it SMS)")
 
 
+def test_the_gateway_refuses_nested_keys_that_miss_a_declared_name_in_either_version(fresh_sandbox, send):
+    calendar = next(c["id"] for c in fresh_sandbox.control("GET", "tables/calendars")
+                    if c["locationId"] == fresh_sandbox.location_id)
+    hours = {"openMinute": 0, "closeHour": 17, "closeMinute": 0}
+    for version in ("2021-04-15", "v3"):  # openHours[].hours[] declares openHour in both specs
+        typo = {"openHours": [{"daysOfTheWeek": [1], "hours": [{"openhour": 9, **hours}]}]}
+        assert_error_shape(send("PUT", f"/calendars/{calendar}", version, json=typo).json(), 422,
+                           "property openHours.0.hours.0.openhour should not exist (this API version spells it openHour)")
+        typo = {"openHours": [{"daysOfTheWeek": [1], "hours": [{"openHour": 9, "closeMinut": 0, "closeHour": 17}]}]}
+        assert_error_shape(send("PUT", f"/calendars/{calendar}", version, json=typo).json(), 422,
+                           "property openHours.0.hours.0.closeMinut should not exist (did you mean "
+                           "openHours.0.hours.0.closeMinute?)")
+        # A key that misses no declared name is HighLevel's to tolerate, as it does in many nested objects.
+        fine = {"openHours": [{"daysOfTheWeek": [1], "hours": [{"openHour": 9, **hours, "note": "x"}]}]}
+        assert send("PUT", f"/calendars/{calendar}", version, json=fine).status_code == 200
+
+
 def test_v3_answers_carry_v3s_fields(fresh_sandbox, send):
     location = fresh_sandbox.location_id
     contact = a_contact(fresh_sandbox)
