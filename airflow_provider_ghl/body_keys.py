@@ -11,7 +11,6 @@ request, and by the sandbox's gateway (422 in HighLevel's words).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +80,8 @@ def _meant(key: str, names: tuple[str, ...], present: Mapping[str, Any]) -> str 
     lowered = {name.lower(): name for name in names}
     if key.lower() in lowered:
         return lowered[key.lower()]
+    import difflib  # only for bodies with nested objects: importing operators stays cheap
+
     close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=CLOSE)
     return lowered[close[0]] if close and lowered[close[0]] not in present else None
 

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_ghl.body_keys import check_nested_keys
 from airflow_provider_ghl.catalog import (
     Operation,
     api_choice,
@@ -223,7 +222,10 @@ class DeclaredOperation:
         if not isinstance(body, expected):
             self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
         body = json_value(body, "body", operation=op.key, keep=is_templated)  # what the hook will send
-        check_nested_keys(op, body, keep=is_templated)  # dndSettings.SMS in v3's form, which spells it sms
+        if op.body.nested:  # dndSettings.SMS in v3's form, which spells it sms (imported by the few bodies that nest)
+            from airflow_provider_ghl.body_keys import check_nested_keys
+
+            check_nested_keys(op, body, keep=is_templated)
         if expected is list:
             return
         filled = {name for p in (op.location, op.company) if p is not None and p.where == "body" for name in p.filled}
