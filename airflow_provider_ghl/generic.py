@@ -104,7 +104,11 @@ class AnyOperation:
                 self.fail(f"{op.key} takes no body, got body={body!r}", "Remove body=, or use query= for query parameters.")
             if not isinstance(body, expected):
                 self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
-            json_value(body, "body", operation=op.key, keep=is_templated)
+            body = json_value(body, "body", operation=op.key, keep=is_templated)
+            if op.body.nested:  # a nested key that misses a declared name (dndSettings.SMS in v3's form)
+                from airflow_provider_ghl.body_keys import check_nested_keys
+
+                check_nested_keys(op, body, keep=is_templated)
         filled = {name for p in (op.location, op.company) if p is not None for name in p.filled}  # the connection's
         if not is_templated(self.query):
             names = {op.query_renames.get(name, name) for name in query}

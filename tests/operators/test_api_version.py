@@ -190,6 +190,11 @@ def test_an_operator_refuses_a_v2_dnd_channel_under_v3_at_parse_and_after_render
                                                    body={"firstName": "A", "dndSettings": {"SMS": {"status": "active"}}})
     contact_operators.GHLUpdateContactOperator(task_id="v2", contact_id="c1",  # v2's own spelling, v2's form
                                                body={"dndSettings": {"SMS": {"status": "active"}}})
+    from airflow_provider_ghl.operators.generic import GHLRunOperationOperator
+
+    with pytest.raises(GHLInputError, match=V3_FIX):  # the generic class checks the same at parse
+        GHLRunOperationOperator(task_id="any", operation="update_contact", api_version="v3",
+                                arguments={"contact_id": "c1"}, body={"dndSettings": {"SMS": {"status": "active"}}})
     contact_id = new_contact(api, fresh_sandbox)
     fresh_sandbox.control("DELETE", "stats")
     task = contact_operators.GHLUpdateContactOperator(task_id="late", contact_id=contact_id, api_version="v3",
