@@ -325,3 +325,19 @@ def test_bodies_that_are_not_json_are_refused_not_sent_as_json(hostile, hook):
     assert get_operation("get_access_token", "v3").content_type == "application/json"  # v3 also takes JSON
     assert get_operation("get_access_token", "v3").body_renames["client_id"] == "clientId"
     assert hostile.sent() == []
+
+
+def test_request_bodies_record_the_names_of_their_nested_objects_in_each_version():
+    v2, v3 = get_operation("update_contact", "v2"), get_operation("update_contact", "v3")
+    assert v2.body.nested["dndSettings"] == ("Call", "Email", "FB", "GMB", "SMS", "WhatsApp")
+    assert v3.body.nested["dndSettings"] == ("call", "email", "fb", "gmb", "sms", "whatsApp")
+    assert v2.body.nested["dndSettings.SMS"] == v3.body.nested["dndSettings.sms"] == ("code", "message", "status")
+    assert get_operation("create_calendar").body.nested["openHours[].hours[]"] == (
+        "closeHour", "closeMinute", "openHour", "openMinute")
+    assert get_operation("create_calendar_notification").body.nested["[].afterTime[]"] == ("timeOffset", "unit")
+    assert not get_operation("create_opportunity").body.nested  # flat bodies carry nothing more
+    seed = json.loads((Path(__file__).parents[1] / "airflow_provider_ghl" / "catalog.json").read_text())
+    nested = {op["key"] for op in seed["operations"] if (op["body"] or {}).get("nested")}
+    assert nested == {"create_contact", "update_contact", "upsert_contact", "create_calendar", "update_calendar",
+                      "create_calendar_notification", "update_calendar_notification", "create_user", "update_user",
+                      "update_message_status", "create_location"}
