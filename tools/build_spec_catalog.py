@@ -400,7 +400,9 @@ def seed_form(seeded: dict, v3: dict | None) -> dict | None:
     # when v3 declares them too, v3 pages as v2 does and the seed's limits hold.
     wanted = {v for k, v in seeded["pagination"].items() if k.endswith("_param")} & v2_names
     if wanted <= names or seeded["pagination"]["style"] in ("none", "single_page", "time_window"):
-        merged["pagination"] = seeded["pagination"]
+        # The seed's paging, with the smallest page v3's own spec allows where it names one (HighLevel's 422 below it).
+        own = {fact: value for fact, value in merged["pagination"].items() if fact == "min_limit"}
+        merged["pagination"] = {**seeded["pagination"], **own}
     return lean(merged, seeded)
 
 
