@@ -139,9 +139,13 @@ def example_gestioo_revenue():
             first, last = db.execute("SELECT MIN(day), MAX(day) FROM (SELECT day FROM ghl_payments UNION "
                                      "SELECT day FROM ghl_form_submissions)").fetchone()
         db.close()
+        # One panel per currency: bars share a scale only where their amounts can be compared.
+        currencies = sorted({currency for _, currency, _ in weeks})
+        revenue = [(f"Revenue per week in {currency} (payments received, net of refunds)",
+                    [(f"week of {week}", amount) for week, in_currency, amount in weeks if in_currency == currency],
+                    "{:,.2f} " + currency) for currency in currencies]
         svg = svg_chart(f"Revenue and lead sources, {first or '-'} to {last or '-'}", [
-            ("Revenue per week (payments received, net of refunds)",
-             [(f"week of {week} {currency}", amount) for week, currency, amount in weeks], "{:,.2f}"),
+            *(revenue or [("Revenue per week (payments received, net of refunds)", [], "{:,.2f}")]),
             ("Form submissions per lead source", [(source, count) for source, count in sources], "{:.0f}"),
         ])
         path = output_dir("dashboard") / "revenue.svg"

@@ -108,6 +108,53 @@ def test_each_form_follows_its_spec(version):
             assert op.idempotent == (op.method in ("GET", "PUT", "DELETE") or (op.method == "POST" and searching)), key
 
 
+def test_each_form_keeps_its_specs_page_size_bounds():
+    """The bounds of every form's page-size parameter (``limit``, ``pageLimit``, ``pageSize``..., query or body), as
+    its own spec gives them: ``min_limit`` beside ``max_limit`` (the seed's maximum may be HighLevel's documented cap
+    where the spec names none). HighLevel answers 422 outside them."""
+    common = json.loads((REFERENCE / "common" / "common-schemas.json").read_text())
+    found = {version: {(method, path): (spec, operation) for _, spec, method, path, operation in ops}
+             for version, ops in build_spec_catalog.load_specs(REFERENCE).items()}
+    minima: dict[tuple[str, str], int] = {}
+    for key in all_keys():
+        for version in versions_of(key):
+            op = get_operation(key, version)
+            name = op.pagination.get("limit_param")
+            if name is None:
+                assert not {"min_limit", "max_limit"} & set(op.pagination), (key, version)
+                continue
+            spec, operation = found[version][(op.method, op.path)]
+            schema = next((p.get("schema") for p in operation.get("parameters", [])
+                           if p.get("in") == "query" and p["name"] == name), None)
+            if schema is None:  # a body field (searches, the social planner's lists)
+                content = operation.get("requestBody", {}).get("content", {})
+                body = build_catalog.resolve(spec, next(iter(content.values()))["schema"], common) if content else {}
+                schema = (body or {}).get("properties", {}).get(name)
+            schema = build_catalog.resolve(spec, schema, common) or {}
+            assert op.pagination.get("min_limit") == schema.get("minimum"), (key, version)
+            if "maximum" in schema or key not in operations():
+                assert op.pagination.get("max_limit") == schema.get("maximum"), (key, version)
+            if "minimum" in schema:
+                minima[(key, version)] = schema["minimum"]
+    # 16 forms, none of the 124's; all but the messages export's say what a positive page size says anyway.
+    assert len(minima) == 16 and not {key for key, _ in minima} & set(operations())
+    assert {form: low for form, low in minima.items() if low > 1} == {
+        ("export_messages_by_location", "v2"): 10, ("export_messages_by_location", "v3"): 10}
+    assert get_operation("export_messages_by_location", "v3").pagination["max_limit"] == 500
+    assert get_operation("get_comment_list", "v3").pagination == {  # the body's limit: 1 to 100
+        "style": "body_skip_limit", "offset_param": "skip", "limit_param": "limit", "max_limit": 100, "min_limit": 1}
+
+
+def test_a_seed_v3_form_paged_as_the_seed_keeps_its_own_specs_minimum():
+    seeded = {"key": "list_things", "pagination": {"style": "offset", "offset_param": "skip", "limit_param": "limit",
+                                                   "max_limit": 100},
+              "query_params": [{"name": "skip"}, {"name": "limit"}], "body": None, "scopes": ["a.readonly"]}
+    v3 = {**seeded, "pagination": {**seeded["pagination"], "max_limit": 50, "min_limit": 10}}
+    merged = build_spec_catalog.seed_form({**seeded, "idempotent": True, "records_key": "things", "record_key": None,
+                                           "token_types": ["location"], "record_fields": [], "timestamps": None}, v3)
+    assert merged["pagination"] == {**seeded["pagination"], "min_limit": 10}  # the seed's maximum, v3's minimum
+
+
 def test_argument_names_are_the_v2_forms_in_v3():
     for key in all_keys():
         if versions_of(key) == ("v2", "v3"):

@@ -159,6 +159,21 @@ def pagination(text: str, rules: list[dict]) -> dict:
     raise SystemExit(f"no pagination rule matches {text!r}")
 
 
+def page_size_bounds(spec: dict, operation: dict, name: str, common: dict) -> dict[str, int]:
+    """The spec's bounds of an operation's page-size parameter ``name`` (a query parameter, else a body field):
+    ``max_limit`` and ``min_limit`` where its schema says ``maximum`` and ``minimum`` (the messages export's
+    ``limit``: 10 to 500; HighLevel answers 422 outside them)."""
+    schema = next((p.get("schema") for p in operation.get("parameters", [])
+                   if p.get("in") == "query" and p.get("name") == name), None)
+    if schema is None:
+        content = operation.get("requestBody", {}).get("content", {})
+        body = resolve(spec, next(iter(content.values())).get("schema"), common) if content else None
+        schema = (body or {}).get("properties", {}).get(name)
+    schema = resolve(spec, schema, common) or {}
+    return {fact: int(schema[word]) for fact, word in (("max_limit", "maximum"), ("min_limit", "minimum"))
+            if isinstance(schema.get(word), int | float) and not isinstance(schema.get(word), bool)}
+
+
 def answer_kind(response: dict, resolved: dict, records_key: str | None) -> str:
     """What a success answers: a file (the spec documents ``Content-Disposition: attachment``), a JSON list (the
     records themselves, or a list that is no collection), else a JSON object."""
@@ -268,9 +283,8 @@ def build(reference: Path, overrides: dict | None = None) -> dict:
             operation["responses"][success].get("content", {}).get("application/json", {}).get("schema")
         )
         paging = pagination(row["pagination"], overrides["pagination_rules"])
-        limit_schema = declared.get(paging.get("limit_param", ""), {}).get("schema", {})
-        if "maximum" in limit_schema:  # the spec's own page-size cap wins over the product default
-            paging["max_limit"] = int(limit_schema["maximum"])
+        if "limit_param" in paging:  # the spec's own page-size bounds win over the product default
+            paging.update(page_size_bounds(spec, operation, paging["limit_param"], common))
         is_collection = paging["style"] != "none" or "returns all" in row["pagination"] or row["key"].startswith("list_")
         if paging["style"] == "none" and is_collection:
             paging = {"style": "single_page"}  # the whole collection comes in one response

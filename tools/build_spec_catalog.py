@@ -229,8 +229,7 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
     fields = set((body or {}).get("properties", {}))
 
     def cap(name: str) -> dict:
-        maximum = (query.get(name) or {}).get("schema", {}).get("maximum")
-        return {"max_limit": int(maximum)} if maximum is not None else {}
+        return bc.page_size_bounds(spec, operation, name, common)  # max_limit, min_limit: the spec's bounds
 
     # An opaque cursor the answer hands back: ``cursor`` (the messages export), v3's AIP-158 ``pageToken``.
     for token, style in (("cursor", "cursor"), ("pageToken", "page_token")):
@@ -249,9 +248,9 @@ def paging_style(spec: dict, operation: dict, body: dict | None, bc: Any, common
         return {"style": "last_message_id", **({"limit_param": limit} if limit else {}), **(cap(limit) if limit else {})}
     if "searchAfter" in fields:
         size = "pageLimit" if "pageLimit" in fields else "limit"
-        return {"style": "search_after", "limit_param": size}
+        return {"style": "search_after", "limit_param": size, **cap(size)}
     if {"skip", "limit"} <= fields:
-        return {"style": "body_skip_limit", "offset_param": "skip", "limit_param": "limit"}
+        return {"style": "body_skip_limit", "offset_param": "skip", "limit_param": "limit", **cap("limit")}
     for offset in ("offset", "skip"):
         if offset in query and limit:
             return {"style": "offset", "offset_param": offset, "limit_param": limit, **cap(limit)}
@@ -398,7 +397,9 @@ def seed_form(seeded: dict, v3: dict | None) -> dict | None:
     # when v3 declares them too, v3 pages as v2 does and the seed's limits hold.
     wanted = {v for k, v in seeded["pagination"].items() if k.endswith("_param")} & v2_names
     if wanted <= names or seeded["pagination"]["style"] in ("none", "single_page", "time_window"):
-        merged["pagination"] = seeded["pagination"]
+        # The seed's paging, with the smallest page v3's own spec allows where it names one (HighLevel's 422 below it).
+        own = {fact: value for fact, value in merged["pagination"].items() if fact == "min_limit"}
+        merged["pagination"] = {**seeded["pagination"], **own}
     return lean(merged, seeded)
 
 

@@ -23,6 +23,7 @@ import msgspec
 
 from airflow_provider_ghl.catalog import Operation
 from airflow_provider_ghl.exceptions import GHLInputError, GHLPaginationError
+from airflow_provider_ghl.hooks.page_sizes import check_page_size, default_page_size
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,6 @@ repeats itself fails on the next one."""
 TOTAL_SLACK_PAGES = 3
 """Pages allowed beyond twice what the reported total needs (records inserted while paging, tie re-fetches)."""
 SEARCH_PAGE_CAP = 10_000  # HighLevel's contact search stops at page*pageLimit 10k without searchAfter
-REQUIRED_PAGE_SIZE = 20
-"""The page size sent where the spec requires one but names no maximum and the caller gives none (HighLevel's most
-common default: forms submissions, installed locations)."""
 DEFAULT_WINDOW = timedelta(days=365)
 """HighLevel requires a time window (calendar events): without one from the caller, this far back and ahead."""
 
@@ -123,6 +121,8 @@ class Paginator:
     ``None``: the style ends here). The base is a single page: the page size, if the operation takes one."""
 
     style: ClassVar[str] = "single_page"
+    page_size_in: ClassVar[str] = "query"
+    """Where the style sends the page size (``pagination.limit_param``): ``query`` or ``body``."""
     op: Operation
     page_size: int | None = None
     """Set by :class:`Pager` (caller's, else HighLevel's maximum); a style may widen it while paging."""
@@ -199,6 +199,7 @@ class BodySkipLimitPaginator(Paginator):
     (strings for the users' filter, numbers for the social planner's lists)."""
 
     style: ClassVar[str] = "body_skip_limit"
+    page_size_in: ClassVar[str] = "body"
 
     def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
         return (body or {}).get("limit")
@@ -251,6 +252,7 @@ class SearchAfterPaginator(Paginator):
     """The last record's ``searchAfter`` in the body; page numbers where records carry none (up to 10,000)."""
 
     style: ClassVar[str] = "search_after"
+    page_size_in: ClassVar[str] = "body"
 
     def given_page_size(self, query: dict[str, Any], body: dict[str, Any] | None) -> Any:
         return (body or {}).get(self.limit_param)
@@ -415,6 +417,14 @@ PAGINATORS: dict[str, type[Paginator]] = {
 }
 
 
+def given_page_size(op: Operation, query: dict[str, Any], body: dict[str, Any] | None) -> int | None:
+    """The page size the caller's own query/body asks for (where the style reads it), checked against the spec's
+    range (:func:`~.page_sizes.check_page_size`); ``None`` when it asks for none."""
+    paginator = paginator_for(op)
+    given = paginator.given_page_size(query, body)
+    return None if given is None else check_page_size(op, given, f"{paginator.page_size_in}.{paginator.limit_param}")
+
+
 def paginator_for(op: Operation) -> Paginator:
     try:
         return PAGINATORS[op.paging_style](op)
@@ -452,22 +462,11 @@ class Pager:
     def start(cls, op: Operation, query: dict[str, Any], body: dict[str, Any] | None,
               page_size: int | None) -> Pager:
         paginator = paginator_for(op)
-        max_limit = op.pagination.get("max_limit")
-        if page_size is None:
-            # A limit in the caller's query/body is the page size: read as max_limit, a page of 20 would look
-            # like the last one and paging would stop after it.
-            given = paginator.given_page_size(query, body)
-            if isinstance(given, int | str) and not isinstance(given, bool) and str(given).isdigit():
-                page_size = int(given)
-        if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
-            raise GHLInputError(f"page_size must be a positive int, got {page_size!r}", operation=op.key)
-        if page_size is not None and max_limit and page_size > max_limit:
-            raise GHLInputError(
-                f"page_size {page_size} is above HighLevel's maximum of {max_limit} for {op.key}", operation=op.key
-            )
-        required = {q.name for q in op.query_params if q.required} | set(op.required_body_fields)
-        paginator.page_size = page_size or max_limit or (REQUIRED_PAGE_SIZE if paginator.limit_param in required
-                                                         else None)
+        if page_size is not None:
+            page_size = check_page_size(op, page_size)
+        # A page size in the caller's query/body is what is sent (checked as page_size is), so it is the page size:
+        # read as max_limit, a page of 20 would look like the last one and paging would stop after it.
+        paginator.page_size = given_page_size(op, query, body) or page_size or default_page_size(op)
         request = paginator.first(dict(query), dict(body) if body is not None else None)
         return cls(op=op, paginator=paginator, request=request, first_page_size=paginator.page_size)
 

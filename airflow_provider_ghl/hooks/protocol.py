@@ -71,7 +71,7 @@ from airflow_provider_ghl.hooks.actions import DeadlineExceeded, Emit, Send, Sle
 from airflow_provider_ghl.hooks.answers import read_answer
 from airflow_provider_ghl.hooks.auth import Settings, TokenManager
 from airflow_provider_ghl.hooks.pacing import RatePacer
-from airflow_provider_ghl.hooks.paging import Pager
+from airflow_provider_ghl.hooks.paging import Pager, given_page_size
 from airflow_provider_ghl.hooks.policy import RequestPolicy
 
 # Failures where the request certainly did not reach HighLevel.
@@ -222,7 +222,8 @@ class RequestFlows:
         ``api_version`` (else the connection's) picks the spec whose form of the operation is sent
         (:func:`~airflow_provider_ghl.catalog.api_choice`); names are the v2 form's in every version. ``paging``:
         the request is the first page of :meth:`paginate`, whose style sends the paging parameters itself (a spec
-        that requires ``limit``/``offset`` or a time window does not require them of the caller)."""
+        that requires ``limit``/``offset`` or a time window does not require them of the caller), and a page size the
+        caller puts in ``query``/``body`` is refused outside the range the spec allows (``hooks/page_sizes.py``)."""
         if not isinstance(key, str):
             raise GHLInputError(f"the operation key must be a string, got {type(key).__name__}")
         spec, header = api_choice(api_version if api_version is not None else self.settings.api_version)
@@ -280,6 +281,8 @@ class RequestFlows:
                                     operation=key, hint=f"Pass {param.argument}=... (the record's id).")
         if key not in operations() or op.api != "v2":
             self._check_spec_form(op, query, body, op.paging_parameters if paging else frozenset())
+        if paging and op.is_collection:  # the caller's own page size (query.limit...) is sent: within the spec's range
+            given_page_size(op, query, body if isinstance(body, dict) else None)
         if op.location is not None:
             location = self._placed(op.location, query, body, arguments, op) or location
         uses_company = "agency" in op.token_types and (op.token_types[0] == "agency" or not location)

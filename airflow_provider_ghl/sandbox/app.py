@@ -2,7 +2,8 @@
 
 Every catalog route passes the same gate, in HighLevel's order: bearer token, ``Version`` header,
 scope, location access, rate limits; then reproducible fault injection, the request's required
-parameters, and the area handler (``sandbox/areas/``, listed in ``areas/__init__.py``).
+parameters and page size (within the range its spec allows), and the area handler (``sandbox/areas/``,
+listed in ``areas/__init__.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from airflow_provider_ghl.sandbox.errors import (
     unauthorized,
     unprocessable,
 )
+from airflow_provider_ghl.sandbox.params import page_size_in_range
 from airflow_provider_ghl.sandbox.paths import CatalogRouter, has_dot_segment, has_encoded_slash, raw_path
 from airflow_provider_ghl.sandbox.routing import HANDLERS, Call, Reply
 from airflow_provider_ghl.sandbox.state import SandboxState
@@ -216,6 +218,7 @@ class Gateway:
                     else f"did you mean {fixed}?)"))
         if problems:
             raise unprocessable(*problems)
+        page_size_in_range(op, query, body)
 
 
 def _version(scope: Scope) -> str | None:

@@ -25,7 +25,8 @@ from airflow_provider_ghl.catalog import Operation
 
 SCHEMAS_FILE = Path(__file__).with_name("schemas.json.gz")
 COLLECTION_SIZE = 3
-"""How many records every generated collection holds (across its pages)."""
+"""How many records a generated collection holds (across its pages), unless its spec's pages are larger
+(:func:`collection_size`)."""
 MAX_DEPTH = 8
 ID_NAME = re.compile(r"^(_?id|.*Id)$")
 TOTAL_NAME = re.compile(r"^(total|count|totalCount|totalRecords|totalItems|total_count|totalResults)$")
@@ -66,6 +67,13 @@ def success_schema(op: Operation) -> tuple[int, dict | None, dict | None]:
     return int(status) if status.isdigit() else op.success_status, schema, document
 
 
+def collection_size(op: Operation) -> int:
+    """How many records ``op``'s generated collection holds: :data:`COLLECTION_SIZE`, or where the form's spec takes
+    pages of at least ``min_limit`` records (the messages export's ``limit``: 10), two such pages and one record
+    more, so that paging at the smallest page the spec allows still reads several pages."""
+    return max(COLLECTION_SIZE, 2 * op.pagination.get("min_limit", 1) + 1)
+
+
 @dataclass
 class Context:
     """What a generated answer depends on: the request (ids, echoes) and the page asked for."""
@@ -81,6 +89,8 @@ class Context:
     page_fields: dict[str, Any] = field(default_factory=dict)
     """Numbers a page-number answer carries about itself (``page``, ``nextPage``...), at its top or in ``meta``."""
     seen: tuple[str, ...] = field(default_factory=tuple)
+    size: int = COLLECTION_SIZE
+    """How many records the whole collection holds (:func:`collection_size`)."""
 
     def page_field(self, where: str, name: str) -> tuple[bool, Any]:
         """(whether ``name`` at ``where`` is one of the page's own fields, its value): at the answer's top, in its
@@ -91,7 +101,7 @@ class Context:
         return False, None
 
     def page_size(self) -> int:
-        return max(0, min(self.limit, COLLECTION_SIZE - self.start))
+        return max(0, min(self.limit, self.size - self.start))
 
     def record_id(self, where: str) -> str:
         digest = hashlib.sha256(f"{self.seed}|{self.path}|{where}".encode()).hexdigest()
@@ -303,7 +313,7 @@ def _named(kind: str, name: str, where: str, ctx: Context) -> Any:
     if kind == "string" and ID_NAME.match(name):
         return ctx.record_id(where)
     if kind in ("integer", "number") and TOTAL_NAME.match(name):
-        return COLLECTION_SIZE
+        return ctx.size
     return None
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ghl.sandbox.bodies import NUMBER_MESSAGE
 from airflow_provider_ghl.sandbox.errors import unprocessable
+
+if TYPE_CHECKING:
+    from airflow_provider_ghl.catalog import Operation
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -55,3 +58,17 @@ def finite_number(raw: str, name: str) -> float:
 def is_number(raw: str) -> bool:
     """Whether ``raw`` is written as a decimal number (not a date, not ``inf`` or ``nan``)."""
     return _NUMBER.fullmatch(raw) is not None
+
+
+def page_size_in_range(op: Operation, query: dict, body: Any) -> None:
+    """A 422 for a page size (the form's ``pagination.limit_param``, in its query or else its body) outside the range
+    its spec allows (``min_limit``..``max_limit``): HighLevel's validators refuse the messages export's ``limit=5``
+    (``limit must not be less than 10``) as they refuse a page over the maximum. Checked by the gate for every form
+    of both tiers; an absent page size is left to the handler's default."""
+    paging = op.pagination
+    name = paging.get("limit_param")
+    if not name or ("min_limit" not in paging and "max_limit" not in paging):
+        return
+    raw = query.get(name) if op.query_param(name) is not None or not isinstance(body, dict) else body.get(name)
+    if raw is not None and raw != "":
+        integer(raw, name, minimum=paging.get("min_limit", 1), maximum=paging.get("max_limit"))

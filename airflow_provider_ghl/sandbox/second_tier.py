@@ -22,7 +22,7 @@ from starlette.responses import Response
 from airflow_provider_ghl.catalog import Operation, all_keys, get_operation, operations, versions_of
 from airflow_provider_ghl.sandbox.bodies import field_problems
 from airflow_provider_ghl.sandbox.errors import unprocessable
-from airflow_provider_ghl.sandbox.examples import COLLECTION_SIZE, Context
+from airflow_provider_ghl.sandbox.examples import Context, collection_size
 from airflow_provider_ghl.sandbox.examples import answer as example_answer
 from airflow_provider_ghl.sandbox.params import integer
 from airflow_provider_ghl.sandbox.paths import CatalogRouter
@@ -88,12 +88,12 @@ def cursor_for(start: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"skip": start}).encode()).decode().rstrip("=")
 
 
-def _cursor_start(raw: str, name: str) -> int:
+def _cursor_start(raw: str, name: str, size: int) -> int:
     try:
         start = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["skip"]
     except (ValueError, TypeError, KeyError):
         raise unprocessable(f"{name} is not a cursor this API returned") from None
-    if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start <= COLLECTION_SIZE:
+    if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start <= size:
         raise unprocessable(f"{name} is not a cursor this API returned")
     return start
 
@@ -106,33 +106,34 @@ def _page(call: Call) -> tuple[int, int, dict[str, Any]]:
     ``hasNextPage``), none on the last page."""
     paging = call.op.pagination
     style = paging.get("style")
+    size = collection_size(call.op)  # the gate has checked the page size against the spec's range
     if style in ("cursor", "page_token"):
-        limit = _query_int(call, paging.get("limit_param"), COLLECTION_SIZE, 1)
+        limit = _query_int(call, paging.get("limit_param"), size, 1)
         raw = call.query.get(paging["cursor_param"])
-        start = _cursor_start(raw, paging["cursor_param"]) if raw else 0
-        following = start + limit < COLLECTION_SIZE
+        start = _cursor_start(raw, paging["cursor_param"], size) if raw else 0
+        following = start + limit < size
         fields: dict[str, Any] = {paging["next_cursor"].rpartition(".")[2]: cursor_for(start + limit) if following else None}
         if paging.get("more"):
             fields.update({paging["more"].rpartition(".")[2]: following, "hasPrevPage": start > 0,
-                           "currentPageSize": max(0, min(limit, COLLECTION_SIZE - start))})
+                           "currentPageSize": max(0, min(limit, size - start))})
         return start, limit, fields
     if style == "body_skip_limit":
         data = call.data
         skip, limit = paging["offset_param"], paging["limit_param"]
-        return integer(data.get(skip, 0), skip), integer(data.get(limit, COLLECTION_SIZE), limit, minimum=1), {}
+        return integer(data.get(skip, 0), skip), integer(data.get(limit, size), limit, minimum=1), {}
     if style == "search_after":  # the last record's searchAfter (its position, see examples), else page numbers
         data = call.data
-        limit = integer(data.get(paging["limit_param"], COLLECTION_SIZE), paging["limit_param"], minimum=1)
+        limit = integer(data.get(paging["limit_param"], size), paging["limit_param"], minimum=1)
         after = data.get("searchAfter")
         if isinstance(after, list) and after:
             return integer(after[0], "searchAfter[0]"), limit, {}
         return (integer(data.get("page", 1), "page", minimum=1) - 1) * limit, limit, {}
-    limit = _query_int(call, paging.get("limit_param"), COLLECTION_SIZE, 1)
+    limit = _query_int(call, paging.get("limit_param"), size, 1)
     if style == "page":
         first = paging.get("first_page", 1)
         number = _query_int(call, paging["page_param"], first, first)
         start = (number - first) * limit
-        following = number + 1 if start + limit < COLLECTION_SIZE else None
+        following = number + 1 if start + limit < size else None
         return start, limit, {"page": number, "currentPage": number, "pageSize": limit, "nextPage": following,
                               "prevPage": number - 1 if number > first else None}
     return _query_int(call, paging.get("offset_param"), 0, 0), limit, {}
@@ -157,7 +158,8 @@ def answer(call: Call) -> Any:
     own = [call.path[p.name] for p in op.path_params if not (op.location and op.location.name == p.name)]
     ctx = Context(own_id=own[-1] if own else None, seed=call.state.config.seed,
                   path=f"{op.method} {op.path} {sorted(call.path.items())}",
-                  echoes=echoes, records_key=op.records_key, start=start, limit=limit, page_fields=page_fields)
+                  echoes=echoes, records_key=op.records_key, start=start, limit=limit, page_fields=page_fields,
+                  size=collection_size(op))
     status, body = example_answer(op, ctx)
     if status == 204 or status == 304:
         call.state.stats[f"status:{status}"] += 1

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import msgspec
 from airflow.sdk import BaseOperator
 
-from airflow_provider_ghl.catalog import get_operation
+from airflow_provider_ghl.catalog import Operation, get_operation
+from airflow_provider_ghl.declare import is_templated
 from airflow_provider_ghl.exceptions import GHLInputError
-from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW, TimeWindowPaginator
+from airflow_provider_ghl.hooks.page_sizes import check_page_size
+from airflow_provider_ghl.hooks.paging import DEFAULT_WINDOW, TimeWindowPaginator, given_page_size
 from airflow_provider_ghl.polling import parse_timestamp
 
 if TYPE_CHECKING:
@@ -145,6 +147,10 @@ class GHLExportOperator(BaseOperator):
     :param query: / :param body: / :param location_id: / :param ghl_conn_id: as for every GHL operator.
     :param api_version: ``v2``, ``v3``, ``legacy`` or a dated version (default: the connection's): which
         form of the operation every page request follows.
+    :param page_size: records per request (templated; default: the form's maximum, else HighLevel's default). A page
+        size outside the range the operation's spec allows (``export_messages_by_location``: 10 to 500), here or as
+        a ``limit`` in ``query``/``body``, is refused when the DAG is parsed (literal values) and again after
+        rendering, before any request; none is clamped.
 
     Any list operation of the catalog works, the second tier's too (``invoices__list_invoices``...): records
     whose schema has timestamps (``dateAdded``/``createdAt``...) export incrementally, the others with
@@ -154,7 +160,7 @@ class GHLExportOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("operation", "path", "arguments", "query", "body", "location_id", "contact_query",
-                                   "api_version")
+                                   "api_version", "page_size")
     template_fields_renderers: ClassVar[dict[str, str]] = {"arguments": "json", "query": "json", "body": "json",
                                                            "contact_query": "json"}
     ui_color = "#e8f5e9"
@@ -203,6 +209,21 @@ class GHLExportOperator(BaseOperator):
             problems.append(f"for_each_contact=True needs a per-contact operation; {op.key} is not one")
         if problems:
             raise GHLInputError("; ".join(problems), operation=op.key)
+        self.check_page_size(op)
+
+    def check_page_size(self, op: Operation) -> None:
+        """``page_size`` and a page size in the literal ``query``/``body`` (``limit``...) within the range the form's
+        spec allows, else the hook's own :class:`GHLInputError` (naming it, the operation, the range and the fix)."""
+        if self.page_size is not None and not is_templated(self.page_size):
+            check_page_size(op, self.page_size)
+        if is_templated(self.query) or is_templated(self.body):
+            return
+        # The form's names, as the hook sends them (a v3 form respells some v2 query names).
+        query = {op.query_renames.get(name, name): value for name, value in (self.query or {}).items()
+                 if not is_templated(value)} if isinstance(self.query, dict) else {}
+        body = {op.body_renames.get(name, name): value for name, value in self.body.items() if not is_templated(value)} \
+            if isinstance(self.body, dict) else None
+        given_page_size(op, query, body)
 
     @property
     def time_windowed(self) -> bool:

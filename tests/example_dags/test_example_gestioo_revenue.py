@@ -98,6 +98,8 @@ def test_loads_each_days_records_and_reports_them_and_reruns_change_nothing(run_
              if t["id"] in first["payments"] and t["status"] in ("succeeded", "refunded")}
     sources = {source for _form, source in first["lead_sources"]}
     assert len(chart.findall("{http://www.w3.org/2000/svg}rect")) == 1 + len(weeks) + len(sources)  # background, bars
+    titles = [text.text for text in chart.iter("{http://www.w3.org/2000/svg}text") if text.text.startswith("Revenue per week")]
+    assert [t.split(" (")[0] for t in titles] == [f"Revenue per week in {c}" for c in sorted({c for _w, c in weeks})]
 
     run_for(run_example, second_day)  # another day adds to the history
     both = expected(world, {first_day, second_day})

@@ -383,6 +383,37 @@ def test_paging_parameters_a_spec_requires_are_the_styles_to_send():
         run.flows.prepare("invoices__list_invoices")
 
 
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_a_page_size_outside_the_specs_range_is_refused_before_any_request(version):
+    """The messages export takes ``limit`` from 10 to 500 (HighLevel answers 422 outside): paginate's page_size, the
+    caller's own limit (prepare(paging=True) checks it), and a body's page size are refused, each naming the field,
+    the operation, the range and the fix. Nothing is clamped, and nothing is sent."""
+    run = Scripted()
+    export = "export_messages_by_location"
+    with pytest.raises(GHLInputError, match=rf"page_size 9 is below HighLevel's minimum of 10: {export} \({version}\) "
+                                            r"takes limit from 10 to 500\. Pass page_size= from 10 to 500, or leave it "
+                                            r"out \(paginate then asks for 500 per page\)") as raised:
+        run.paginate(export, page_size=9, api_version=version)
+    assert raised.value.operation == export
+    with pytest.raises(GHLInputError, match=r"page_size 501 is above HighLevel's maximum of 500"):
+        run.paginate(export, page_size=501, api_version=version)
+    with pytest.raises(GHLInputError, match=r"query\.limit 5 is below HighLevel's minimum of 10: .*Give query\.limit a "
+                                            r"value from 10 to 500, or leave limit out of it and pass page_size="):
+        run.flows.prepare(export, query={"limit": "5"}, paging=True, api_version=version)
+    with pytest.raises(GHLInputError, match=r"query\.limit 5 is below"):  # even beside a page_size in the range
+        run.paginate(export, page_size=100, query={"limit": 5}, api_version=version)
+    with pytest.raises(GHLInputError, match=r"page_size must be a whole number, got 12\.5"):
+        run.paginate(export, page_size=12.5, api_version=version)
+    if version == "v3":  # the social planner's comments take a body limit from 1 to 100
+        with pytest.raises(GHLInputError, match=r"body\.limit 101 is above HighLevel's maximum of 100: get_comment_list"):
+            run.paginate("get_comment_list", api_version="v3", arguments={"platform": "google"},
+                         body={"originIds": ["o1"], "limit": 101})
+    assert run.requests() == []
+    run = Scripted(replies=[reply(200, {"messages": [{"id": "m1"}], "nextCursor": None})])
+    assert run.paginate(export, page_size=10, api_version=version) == [{"id": "m1"}]  # the minimum itself is sent
+    assert sent_queries(run)[0]["limit"] == "10"
+
+
 def test_records_nested_in_v3s_envelope_are_paged_to_the_total_beside_them():
     def page(*numbers: str) -> httpx.Response:
         return reply(200, {"status": "success", "statusCode": 200, "message": "OK",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -290,6 +291,28 @@ def test_records_nested_in_an_envelope_are_found_with_their_total():
 ])
 def test_the_pager_takes_the_callers_limit_where_the_style_reads_it(key, query, body, size):
     assert Pager.start(get_operation(key), query, body, None).page_size == size
+
+
+def test_the_pager_sends_the_callers_limit_even_beside_a_page_size():
+    """The caller's ``limit`` is what goes out, so it is the page size (else a page of 20 read as one of 50 would end
+    paging after the first page)."""
+    pager = Pager.start(get_operation("list_contacts"), {"limit": 20}, None, 50)
+    assert pager.request.query["limit"] == 20 and pager.page_size == 20
+
+
+def test_a_page_size_the_pager_picks_is_within_the_specs_range():
+    """Without a caller's page size: the form's maximum; where the spec requires one and names no maximum, 20, or the
+    spec's minimum where that is higher (HighLevel would answer 422 to 20)."""
+    export = get_operation("export_messages_by_location")  # limit from 10 to 500
+    assert Pager.start(export, {}, None, None).request.query["limit"] == 500
+    invoices = get_operation("invoices__list_invoices")  # requires limit, names no bounds
+    assert Pager.start(invoices, {}, None, None).request.query["limit"] == 20
+    larger = replace(invoices, pagination={**invoices.pagination, "min_limit": 50})
+    assert Pager.start(larger, {}, None, None).request.query["limit"] == 50
+    with pytest.raises(GHLInputError, match="page_size 20 is below HighLevel's minimum of 50: invoices__list_invoices "
+                                            r"\(v2\) takes limit of at least 50\. Pass page_size= of at least 50, or "
+                                            r"leave it out \(paginate then asks for 50 per page\)"):
+        Pager.start(larger, {}, None, 20)
 
 
 def test_the_pager_keeps_the_callers_request_untouched():

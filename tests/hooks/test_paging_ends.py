@@ -11,6 +11,7 @@ import pytest
 from airflow_provider_ghl.catalog import get_operation
 from airflow_provider_ghl.exceptions import GHLPaginationError
 from airflow_provider_ghl.hooks.ghl import GHLHook, InMemoryTokenStore
+from airflow_provider_ghl.hooks.page_sizes import page_size_range
 from airflow_provider_ghl.hooks.paging import Pager
 from tests.conftest import task_context
 from tests.hostile import Reply, Request
@@ -115,13 +116,15 @@ def test_endless_pages_end_with_a_typed_error(hostile, hostile_hook, style, scen
         pytest.skip("messages carry no total: endless new messages cannot be told from a long conversation")
     key, method, path, arguments = STYLES[style]
     hostile.route(method, path, pages(style, chooser, total))
+    # PAGE, or the form's minimum above it (the messages export's limit is 10 at least).
+    size = max(PAGE, page_size_range(get_operation(key, arguments.get("api_version")))[0])
     if total is not None and style in ENDS_AT_TOTAL:
-        got = [r["id"] for r in hostile_hook.paginate(key, page_size=PAGE, **arguments)]
-        assert len(hostile.sent(method, path)) == -(-total // PAGE) and len(got) == len(set(got))
+        got = [r["id"] for r in hostile_hook.paginate(key, page_size=size, **arguments)]
+        assert len(hostile.sent(method, path)) == -(-total // size) and len(got) == len(set(got))
         return
     emitted: list[str] = []
     with pytest.raises(GHLPaginationError) as raised:
-        emitted.extend(r["id"] for r in hostile_hook.paginate(key, page_size=PAGE, **arguments))
+        emitted.extend(r["id"] for r in hostile_hook.paginate(key, page_size=size, **arguments))
     requests = len(hostile.sent(method, path))
     assert requests <= MOST_REQUESTS, f"{requests} requests before giving up"
     assert raised.value.operation == key and raised.value.pages == requests

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from airflow_provider_ghl.catalog import Operation, all_keys, get_operation, operations, versions_of
+from airflow_provider_ghl.hooks.page_sizes import page_size_range
 from airflow_provider_ghl.hooks.paging import Pager, records_of, total_of
 from tests.sandbox.test_every_operation import a_record_for, forms, request_for, stateful
 
@@ -133,7 +134,8 @@ def test_paging_every_collection_form_returns_each_record_once(sandbox, hooks):
         try:
             ids, count = expected(hook, op, kwargs)
             takes_size = bool(op.pagination.get("limit_param")) and op.paging_style not in SINGLE_PAGE
-            size = max(1, math.ceil(count / PAGES)) if takes_size else None
+            # About PAGES pages, at no less than the spec's minimum (the messages export's 10).
+            size = max(page_size_range(op)[0], math.ceil(count / PAGES)) if takes_size else None
             before = hook.requests_sent
             records = list(hook.paginate(op.key, page_size=size, **kwargs))
             requests = hook.requests_sent - before
@@ -175,10 +177,74 @@ def test_a_cursor_the_sandbox_never_gave_is_refused(hooks):
     that sends back something other than the answer's cursor finds out."""
     from airflow_provider_ghl.exceptions import GHLValidationError
 
-    first = hooks["location"].call("export_messages_by_location", query={"limit": 1})
-    assert len(first["messages"]) == 1 and first["nextCursor"]
-    second = hooks["location"].call("export_messages_by_location", query={"limit": 1, "cursor": first["nextCursor"]})
+    first = hooks["location"].call("export_messages_by_location", query={"limit": 10})  # the spec's minimum
+    assert len(first["messages"]) == 10 and first["nextCursor"]
+    second = hooks["location"].call("export_messages_by_location", query={"limit": 10, "cursor": first["nextCursor"]})
     assert second["messages"] != first["messages"]
     for junk in ("not-a-cursor", "eyJza2lwIjo5OX0"):  # {"skip":99}: past the collection
         with pytest.raises(GHLValidationError, match="cursor is not a cursor this API returned"):
-            hooks["location"].call("export_messages_by_location", query={"limit": 1, "cursor": junk})
+            hooks["location"].call("export_messages_by_location", query={"limit": 10, "cursor": junk})
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_a_page_size_outside_the_specs_range_is_refused_before_any_request(sandbox, hooks, version):
+    """paginate refuses the messages export's page size under its spec's 10 (or over its 500), or such a ``limit`` in
+    the query, naming the field, the operation, the range and the fix; the sandbox sees no request. At the minimum,
+    three pages of 10 read the whole export."""
+    from airflow_provider_ghl.exceptions import GHLInputError
+
+    hook = hooks["location"]
+    sandbox.control("DELETE", "stats")
+    for arguments, refused in (({"page_size": 9}, "page_size 9 is below HighLevel's minimum of 10"),
+                               ({"page_size": 501}, "page_size 501 is above HighLevel's maximum of 500"),
+                               ({"query": {"limit": 5}}, "query.limit 5 is below HighLevel's minimum of 10")):
+        with pytest.raises(GHLInputError, match=refused + r": export_messages_by_location \(" + version +
+                           r"\) takes limit from 10 to 500\. (Pass page_size=|Give query\.limit a value) from 10 to 500"):
+            list(hook.paginate("export_messages_by_location", api_version=version, **arguments))
+    assert sandbox.stats().get("requests", 0) == 0
+    records = list(hook.paginate("export_messages_by_location", page_size=10, api_version=version))
+    assert len(records) == 21 and sandbox.stats()["op:export_messages_by_location"] == 3  # 10 + 10 + 1
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_the_sandbox_answers_highlevels_422_to_a_page_size_outside_the_specs_range(hooks, version):
+    """call() sends what it is given; the sandbox checks every form's page size (query or body) against its spec's
+    range, the second tier's too, as HighLevel's validators do."""
+    from airflow_provider_ghl.exceptions import GHLValidationError
+
+    hook = hooks["location"]
+    refused = [("export_messages_by_location", {"query": {"limit": 9}}, "limit must not be less than 10"),
+               ("export_messages_by_location", {"query": {"limit": 501}}, "limit must not be greater than 500"),
+               ("voice_ai__get_agents", {"query": {"pageSize": 51}}, "pageSize must not be greater than 50")]
+    if version == "v3":  # a body's page size: the social planner's comments take limit from 1 to 100
+        comments = {"platform": "google", "body": {"originIds": ["o1"], "limit": 101}}
+        refused += [("get_comment_list", comments, "limit must not be greater than 100"),
+                    ("get_comment_list", {**comments, "body": {"originIds": ["o1"], "limit": 0}},
+                     "limit must not be less than 1")]
+    for key, arguments, message in refused:
+        with pytest.raises(GHLValidationError) as raised:
+            hook.call(key, api_version=version, **arguments)
+        assert (raised.value.status, raised.value.message, raised.value.body["error"]) == (
+            422, [message], "Unprocessable Entity"), key
+    assert len(hook.call("export_messages_by_location", query={"limit": 10}, api_version=version)["messages"]) == 10
+
+
+def test_the_gate_checks_the_124s_forms_by_the_same_rule():
+    """None of the 124's specs names a page-size minimum today; the gate reads every form's range from the catalog,
+    so one that did would be enforced like the second tier's."""
+    from dataclasses import replace
+
+    from airflow_provider_ghl.sandbox.errors import ApiError
+    from airflow_provider_ghl.sandbox.params import page_size_in_range
+
+    contacts = get_operation("list_contacts")
+    stricter = replace(contacts, pagination={**contacts.pagination, "min_limit": 10})
+    page_size_in_range(stricter, {"limit": "10"}, None)
+    page_size_in_range(stricter, {}, None)  # none given: the handler's default
+    with pytest.raises(ApiError) as raised:
+        page_size_in_range(stricter, {"limit": "9"}, None)
+    assert (raised.value.status, raised.value.message) == (422, ["limit must not be less than 10"])
+    search = get_operation("search_contacts")  # pageLimit in the body, up to 500
+    with pytest.raises(ApiError, match="pageLimit must not be greater than 500"):
+        page_size_in_range(search, {}, {"pageLimit": 501})
+
