@@ -239,6 +239,18 @@ def test_a_missing_required_body_field_and_a_wrong_type_are_422(sandbox, tokens)
     assert_error_shape(response.json(), 422, f"{field} must be a string")
 
 
+def test_a_near_miss_of_a_nested_field_is_a_422_in_the_second_tier_too(sandbox, tokens):
+    """The gate's nested-key check (``body_keys``) covers every form, not only the 124's: v2's inbound message
+    declares ``call.from``; ``call.From`` is refused with the spelling, an unrelated extra key is let through."""
+    op = get_operation("add_an_inbound_message", "v2")
+    path, query, body = request_for(op, sandbox)
+    base = {**body, "type": "Call", "contactId": "abc123"}
+    response = send(sandbox, op, tokens["location"], path, query, {**base, "call": {"From": "+1", "status": "completed"}})
+    assert_error_shape(response.json(), 422, "property call.From should not exist (this API version spells it from)")
+    response = send(sandbox, op, tokens["location"], path, query, {**base, "call": {"from": "+1", "extra": 1}})
+    assert "call." not in response.text, response.text
+
+
 def test_a_wrong_token_a_missing_scope_and_a_missing_version_are_refused(sandbox):
     op = get_operation("get_invoice_schedule", "v2")
     path, query, body = request_for(op, sandbox)
