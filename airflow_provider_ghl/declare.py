@@ -11,7 +11,7 @@ any request (when the DAG is parsed for literal values, and again after template
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,6 +49,23 @@ JSON_TYPES: dict[str, tuple[type, ...]] = {
 def is_templated(value: Any) -> bool:
     """True for values Airflow has not rendered yet (Jinja strings, XComArgs): checked at run time instead."""
     return (isinstance(value, str) and "{{" in value) or type(value).__name__.endswith("XComArg")
+
+
+def sendable_body(op: Operation, body: Any, fail: Callable[..., None]) -> Any:
+    """``body`` (given, not templated as a whole) as the hook will send it: the shape ``op`` takes (or ``fail`` when it
+    takes none), JSON values, and nested keys that miss a declared name (``dndSettings.SMS`` in v3's form)."""
+    if op.body is None:
+        fail(f"{op.key} takes no body, got body={body!r}", "Remove body=, or use query= for query parameters.")
+        return body
+    expected = list if op.body.type == "array" else dict
+    if not isinstance(body, expected):
+        fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
+    body = json_value(body, "body", operation=op.key, keep=is_templated)
+    if op.body.nested:  # imported by the few bodies that nest: operator modules stay cheap to import
+        from airflow_provider_ghl.body_keys import check_nested_keys
+
+        check_nested_keys(op, body, keep=is_templated)
+    return body
 
 
 def path_arguments(op: Operation) -> dict[str, Any]:
@@ -217,16 +234,8 @@ class DeclaredOperation:
             if body:
                 self.fail(f"{op.key} takes no body, got body={body!r}", "Remove body=, or use query= for query parameters.")
             return
-        expected = list if op.body.type == "array" else dict
-        body = ([] if expected is list else {}) if body is None else body
-        if not isinstance(body, expected):
-            self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
-        body = json_value(body, "body", operation=op.key, keep=is_templated)  # what the hook will send
-        if op.body.nested:  # dndSettings.SMS in v3's form, which spells it sms (imported by the few bodies that nest)
-            from airflow_provider_ghl.body_keys import check_nested_keys
-
-            check_nested_keys(op, body, keep=is_templated)
-        if expected is list:
+        body = sendable_body(op, ([] if op.body.type == "array" else {}) if body is None else body, self.fail)
+        if isinstance(body, list):
             return
         filled = {name for p in (op.location, op.company) if p is not None and p.where == "body" for name in p.filled}
         filled |= self.filled_body_fields

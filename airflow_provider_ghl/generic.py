@@ -17,10 +17,9 @@ from airflow_provider_ghl.catalog import (
     UnknownOperationError,
     api_choice,
     get_operation,
-    json_value,
     operations,
 )
-from airflow_provider_ghl.declare import CONNECTION_DEFAULTED, is_templated
+from airflow_provider_ghl.declare import CONNECTION_DEFAULTED, is_templated, sendable_body
 from airflow_provider_ghl.exceptions import GHLUnknownOperationError
 
 GENERIC_TEMPLATE_FIELDS = ("operation", "arguments", "body", "query", "location_id", "api_version")
@@ -99,16 +98,7 @@ class AnyOperation:
         if is_templated(body):
             body = None
         elif body is not None:
-            expected = list if op.body is not None and op.body.type == "array" else dict
-            if op.body is None:
-                self.fail(f"{op.key} takes no body, got body={body!r}", "Remove body=, or use query= for query parameters.")
-            if not isinstance(body, expected):
-                self.fail(f"body must be a {expected.__name__}, got {type(body).__name__}")
-            body = json_value(body, "body", operation=op.key, keep=is_templated)
-            if op.body.nested:  # a nested key that misses a declared name (dndSettings.SMS in v3's form)
-                from airflow_provider_ghl.body_keys import check_nested_keys
-
-                check_nested_keys(op, body, keep=is_templated)
+            body = sendable_body(op, body, self.fail)
         filled = {name for p in (op.location, op.company) if p is not None for name in p.filled}  # the connection's
         if not is_templated(self.query):
             names = {op.query_renames.get(name, name) for name in query}

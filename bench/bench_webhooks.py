@@ -40,7 +40,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,31 +104,28 @@ def send_all(port: int, requests: list[bytes], connections: int) -> tuple[float,
     return asyncio.run(main()), statuses
 
 
-def cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by the processes of a process group."""
+def _cpu_seconds(selected: Callable[[int, list[str]], bool]) -> float:
+    """CPU time (user + system) used so far by the processes ``selected(pid, stat fields after the name)`` keeps."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid:
+        if selected(int(stat.parent.name), fields):
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the processes of a process group."""
+    return _cpu_seconds(lambda _pid, fields: int(fields[2]) == pgid)
 
 
 def process_tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) used so far by ``root`` and its children (a PostgreSQL postmaster and its backends;
     a backend that exits meanwhile takes its time with it: the API server's pooled connections stay open)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == root or int(fields[1]) == root:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    return _cpu_seconds(lambda pid, fields: pid == root or int(fields[1]) == root)
 
 
 def measure(port: int, pgid: int, requests: list[bytes], connections: int,

@@ -87,6 +87,23 @@ def matching(records: Iterable[dict], call: Call, equal: dict[str, str]) -> list
     return [r for r in records if all(str(r.get(field)) == value for field, value in wanted.items())]
 
 
+PAYMENT_MODES = {"live": True, "test": False}
+"""``paymentMode`` -> the records' ``liveMode``."""
+
+
+def in_payment_mode(records: Iterable[dict], call: Call) -> list[dict]:
+    """``records`` of the query's ``paymentMode`` (live or test), all where it names neither."""
+    mode = call.query.get("paymentMode")
+    if mode not in PAYMENT_MODES:
+        return list(records)
+    return [r for r in records if r["liveMode"] is PAYMENT_MODES[mode]]
+
+
+def given(data: dict, fields: Iterable[str]) -> dict:
+    """The ``fields`` a create or update body gives a value (a ``null`` leaves the stored one)."""
+    return {k: data[k] for k in fields if data.get(k) is not None}
+
+
 def searched(records: Iterable[dict], text: str | None, fields: tuple[str, ...]) -> list[dict]:
     """``records`` where any of ``fields`` (dotted paths) contains ``text`` (case-insensitive); all without ``text``."""
     if not text:

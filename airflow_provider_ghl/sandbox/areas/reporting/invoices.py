@@ -14,6 +14,8 @@ from airflow_provider_ghl.sandbox.areas.reporting.common import (
     contact_details,
     contact_of,
     day_bound,
+    given,
+    in_payment_mode,
     in_range,
     location_of,
     matching,
@@ -27,7 +29,6 @@ from airflow_provider_ghl.sandbox.errors import unprocessable
 from airflow_provider_ghl.sandbox.routing import Call, handles
 from airflow_provider_ghl.sandbox.state import parse_time
 
-PAYMENT_MODES = {"live": True, "test": False}
 """``paymentMode`` filter -> ``liveMode`` (HighLevel's ``default`` lists both)."""
 EDITABLE = ("name", "title", "currency", "description", "termsNotes", "businessDetails", "discount", "liveMode",
             "issueDate", "dueDate", "automaticTaxesEnabled", "paymentSchedule", "tipsConfiguration",
@@ -45,10 +46,9 @@ def list_invoices(call: Call) -> dict:
     records = matching(records, call, {"status": "status"})
     if call.query.get("contactId"):
         records = [r for r in records if r["contactDetails"].get("id") == call.query["contactId"]]
-    mode = call.query.get("paymentMode")
-    if mode in PAYMENT_MODES:
-        records = [r for r in records if r["liveMode"] is PAYMENT_MODES[mode]]
-    records = [r for r in records if in_range(call, "issueDate")(r)]
+    records = in_payment_mode(records, call)
+    issued = in_range(call, "issueDate")
+    records = [r for r in records if issued(r)]
     records = searched(records, call.query.get("search"), ("name", "title", "invoiceNumber", "contactDetails.name",
                                                             "contactDetails.email"))
     records = ordered(records, call)
@@ -108,7 +108,7 @@ def create_invoice(call: Call) -> dict:
     invoice = {
         "id": call.state.new_id(), "status": "draft", "liveMode": bool(data.get("liveMode", True)), "amountPaid": 0,
         "altId": location, "altType": "location", "title": "INVOICE",
-        **{k: data[k] for k in EDITABLE if data.get(k) is not None},
+        **given(data, EDITABLE),
         "businessDetails": data.get("businessDetails") if isinstance(data.get("businessDetails"), dict) else {},
         "invoiceNumber": int(data["invoiceNumber"]) if str(data.get("invoiceNumber", "")).isdigit()
         else max(numbers, default=0) + 1,
@@ -127,7 +127,7 @@ def update_invoice(call: Call) -> dict:
         raise unprocessable(f"A {invoice['status']} invoice cannot be updated")
     for name in ("issueDate", "dueDate"):
         _date(data, name)
-    invoice.update({k: data[k] for k in EDITABLE if data.get(k) is not None})
+    invoice.update(given(data, EDITABLE))
     invoice["contactDetails"] = _contact_details(call, data, invoice["altId"], invoice["contactDetails"])
     if "invoiceItems" in data:
         invoice["invoiceItems"] = _items(data, "invoiceItems", invoice["currency"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from airflow_provider_ghl.sandbox.areas.reporting.common import (
     answer,
+    in_payment_mode,
     in_range,
     location_of,
     matching,
@@ -21,15 +22,11 @@ from airflow_provider_ghl.sandbox.areas.reporting.common import (
 )
 from airflow_provider_ghl.sandbox.routing import Call, handles
 
-LIVE_MODES = {"live": True, "test": False}
-
 
 def _listed(call: Call, table: str, filters: dict[str, str], search: tuple[str, ...]) -> list[dict]:
     location = location_of(call)
     records = matching((r for r in call.table(table).values() if r["altId"] == location), call, filters)
-    mode = call.query.get("paymentMode")
-    if mode in LIVE_MODES:
-        records = [r for r in records if r["liveMode"] is LIVE_MODES[mode]]
+    records = in_payment_mode(records, call)
     keep = in_range(call, "createdAt")
     return ordered(searched([r for r in records if keep(r)], call.query.get("search"), search), call)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from airflow_provider_ghl.sandbox.areas.reporting.common import (
     answer,
     checked_body,
+    given,
     location_of,
     offset_slice,
     ordered,
@@ -49,7 +50,7 @@ def get_product(call: Call) -> dict:
 def create_product(call: Call) -> dict:
     data, now = checked_body(call), call.now()
     product = {"id": call.state.new_id(), "collectionIds": [], "taxes": [], "variants": [],
-               **{k: data[k] for k in EDITABLE if data.get(k) is not None},
+               **given(data, EDITABLE),
                "locationId": location_of(call), "createdAt": now, "updatedAt": now}
     return answer(call.state.insert("products", product))
 
@@ -57,7 +58,7 @@ def create_product(call: Call) -> dict:
 @handles("update_product_by_id")
 def update_product(call: Call) -> dict:
     product, data = _product(call), checked_body(call)
-    product.update({k: data[k] for k in EDITABLE if data.get(k) is not None}, updatedAt=call.now())
+    product.update(given(data, EDITABLE), updatedAt=call.now())
     return answer(product)
 
 
@@ -93,7 +94,7 @@ def get_price(call: Call) -> dict:
 @handles("create_price_for_product")
 def create_price(call: Call) -> dict:
     product, data, now = _product(call), checked_body(call), call.now()
-    price = {"id": call.state.new_id(), **{k: data[k] for k in PRICE_EDITABLE if data.get(k) is not None},
+    price = {"id": call.state.new_id(), **given(data, PRICE_EDITABLE),
              "product": product["id"], "locationId": product["locationId"], "createdAt": now, "updatedAt": now}
     return answer(call.state.insert("prices", price))
 
@@ -101,7 +102,7 @@ def create_price(call: Call) -> dict:
 @handles("update_price_by_id_for_product")
 def update_price(call: Call) -> dict:
     price, data = _price(call), checked_body(call)
-    price.update({k: data[k] for k in PRICE_EDITABLE if data.get(k) is not None}, updatedAt=call.now())
+    price.update(given(data, PRICE_EDITABLE), updatedAt=call.now())
     return answer(price)
 
 
