@@ -141,6 +141,8 @@ def test_user_round_trip(fresh_sandbox, api):
 
     by_email = {"companyId": company_id, "emails": "quinn@example.com,nobody@example.com"}
     assert [u["id"] for u in call(api, "filter_users_by_email", json=by_email)["users"]] == [user_id]
+    too_many = call(api, "filter_users_by_email", json={**by_email, "limit": 101}, expect=422)  # the gate's check
+    assert_error_shape(too_many, 422, "limit must not be greater than 100")
     deleted = call(api, "delete_user", user_id=user_id)
     assert deleted["succeded"] is True and "quinn@example.com" in deleted["message"]
     assert_error_shape(call(api, "get_user", user_id=user_id, expect=404), 404, "not found")
